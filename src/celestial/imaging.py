@@ -1,0 +1,81 @@
+"""Decoding image files: the one place that turns bytes into a PIL image, for training and serving.
+
+Training reads files from data/raw and the service reads uploads through the same function, so both
+accept the same formats, apply the same limits and report the same reasons.
+"""
+
+import io
+import re
+import warnings
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from celestial.errors import UserError
+
+# Formats Pillow decodes without extra libraries and that people send as photos or renders.
+SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF"})
+# A 30000 x 30000 PNG can weigh under 1 MB on the wire; decoding it would take 2.7 GB of memory.
+DEFAULT_MAX_PIXELS = 40_000_000
+
+
+class ImageError(UserError):
+    """An image that cannot be used; the message says why."""
+
+
+class InvalidImage(ImageError):
+    """Not an image, or a corrupt or truncated one."""
+
+
+class UnsupportedImage(ImageError):
+    """A real image in a format the project does not accept."""
+
+
+class ImageTooLarge(ImageError):
+    """More pixels than the configured limit (the defence against decompression bombs)."""
+
+
+def open_image(source: bytes | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """Decode a whole image from bytes or a file, or raise an ImageError that says what is wrong."""
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    if isinstance(source, bytes) and not source:
+        raise InvalidImage("the file is empty (0 bytes)")
+    try:
+        with warnings.catch_warnings():
+            # Pillow's own bomb check warns below 2x its limit; ours is explicit, below.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(stream)
+            _check_header(image, max_pixels=max_pixels)
+            image.load()
+    except ImageError:
+        raise
+    except UnidentifiedImageError:
+        raise InvalidImage("the data is not an image Pillow can identify") from None
+    except Image.DecompressionBombError as error:
+        # Pillow's own guard fires inside Image.open, before ours, for the very largest headers.
+        raise ImageTooLarge(_too_large(_pixels_in(str(error)), max_pixels)) from None
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise InvalidImage(f"the image is corrupt or truncated ({error})") from None
+    return image
+
+
+def _check_header(image: Image.Image, *, max_pixels: int) -> None:
+    """Reject by format and size before any pixel is decoded."""
+    if image.format not in SUPPORTED_FORMATS:
+        supported = ", ".join(sorted(SUPPORTED_FORMATS))
+        raise UnsupportedImage(f"{image.format} images are not supported; send one of {supported}")
+    width, height = image.size
+    if width < 1 or height < 1:
+        raise InvalidImage(f"the image has no pixels ({width}x{height})")
+    if width * height > max_pixels:
+        raise ImageTooLarge(_too_large(width * height, max_pixels, f"{width}x{height} = "))
+
+
+def _too_large(pixels: int | None, max_pixels: int, dimensions: str = "") -> str:
+    size = f"{dimensions}{pixels:,} pixels" if pixels else "more pixels than allowed"
+    return f"the image is {size}; the limit is {max_pixels:,} pixels"
+
+
+def _pixels_in(message: str) -> int | None:
+    found = re.search(r"\((\d+) pixels\)", message)
+    return int(found.group(1)) if found else None

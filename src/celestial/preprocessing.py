@@ -1,0 +1,83 @@
+"""The model's input and output contract, stored with the model as BentoML custom objects.
+
+`Preprocessor` turns any decoded PIL image into the array the model takes; `Postprocessor` turns
+the model's output into a labelled result. Training, evaluation and serving all call these same
+objects, so there is one definition of preprocessing and no train/serve skew. They are plain
+classes of an importable module: pickled by reference, they load wherever the package is installed
+(a Bento includes it) and do not depend on the Python or cloudpickle version that saved them.
+"""
+
+from dataclasses import dataclass
+from typing import TypedDict
+
+import numpy as np
+from PIL import Image, ImageOps
+
+# Space is black: padding to a square and flattening transparency both use the background colour.
+BACKGROUND = (0, 0, 0)
+
+
+class Prediction(TypedDict):
+    prediction: str
+    probabilities: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Preprocessor:
+    """PIL image of any size and mode -> uint8 array of shape (image_size, image_size, 3).
+
+    The image is turned upright (EXIF), converted to RGB, padded with black to a square so that a
+    round body stays round, and resized. Scaling to [0, 1] happens inside the model.
+    """
+
+    image_size: int
+
+    def __call__(self, image: Image.Image) -> np.ndarray:
+        image = to_rgb(ImageOps.exif_transpose(image))
+        image = ImageOps.pad(
+            image,
+            (self.image_size, self.image_size),
+            method=Image.Resampling.BILINEAR,
+            color=BACKGROUND,
+        )
+        return np.asarray(image, dtype=np.uint8)
+
+
+@dataclass(frozen=True)
+class Postprocessor:
+    """A row of class probabilities -> {"prediction": label, "probabilities": {label: p}}."""
+
+    labels: tuple[str, ...]
+
+    def __call__(self, probabilities: np.ndarray) -> Prediction:
+        if probabilities.shape != (len(self.labels),):
+            raise ValueError(
+                f"expected {len(self.labels)} probabilities, got shape {probabilities.shape}"
+            )
+        return {
+            "prediction": self.labels[int(np.argmax(probabilities))],
+            "probabilities": {
+                label: float(p) for label, p in zip(self.labels, probabilities, strict=True)
+            },
+        }
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Any Pillow mode -> 8-bit RGB; transparency becomes background, 16-bit data is rescaled."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        image = _to_8bit(image)
+    if image.mode == "P":
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", image.size, BACKGROUND)
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _to_8bit(image: Image.Image) -> Image.Image:
+    """Scale 16-bit (0..65535) or float (0..1) single-channel data to 0..255."""
+    values = np.asarray(image, dtype=np.float64)
+    top = 1.0 if image.mode == "F" else 65535.0
+    return Image.fromarray(np.clip(values / top * 255.0, 0, 255).round().astype(np.uint8), "L")
