@@ -1,0 +1,69 @@
+"""The BentoML model store: save a trained model with its custom objects, export it, import it.
+
+The model directory in the store holds the Keras file and BentoML's model.yaml (labels, metadata)
+plus the pickled `preprocess` and `postprocess` custom objects. The exported `.bentomodel` archive
+is the file DVC versions, so `dvc pull` followed by `import_export` restores a model anywhere.
+"""
+
+import os
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import bentoml
+import keras
+import yaml
+
+from celestial.preprocessing import Postprocessor, Preprocessor
+
+KERAS_FILE = "model.keras"
+
+
+def save_model(
+    name: str,
+    keras_model: keras.Model,
+    *,
+    preprocess: Preprocessor,
+    postprocess: Postprocessor,
+    labels: dict[str, str],
+    metadata: dict[str, Any],
+) -> bentoml.Model:
+    """Save into the store; the model appears there (and becomes `latest`) only when complete."""
+    with bentoml.models.create(
+        name,
+        labels=labels,
+        metadata=metadata,
+        custom_objects={"preprocess": preprocess, "postprocess": postprocess},
+    ) as bento_model:
+        keras_model.save(bento_model.path_of(KERAS_FILE))
+    return bento_model
+
+
+def load_keras_model(bento_model: bentoml.Model) -> keras.Model:
+    return keras.models.load_model(bento_model.path_of(KERAS_FILE), compile=False)
+
+
+def export_model(bento_model: bentoml.Model, path: Path) -> None:
+    """Write the .bentomodel archive atomically: a reader never sees a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.stem}.partial.bentomodel")
+    # An absolute path: BentoML reads a relative one as a URL path from the filesystem root.
+    bentoml.models.export_model(bento_model.tag, str(partial.resolve()))
+    os.replace(partial, path)
+
+
+def import_export(path: Path) -> bentoml.Model:
+    """The store's copy of an exported model, importing the archive first if the store lacks it."""
+    tag = export_tag(path)
+    try:
+        return bentoml.models.get(tag)
+    except bentoml.exceptions.NotFound:
+        return bentoml.models.import_model(str(path.resolve()))
+
+
+def export_tag(path: Path) -> str:
+    """The name:version of the model inside a .bentomodel archive, read from its model.yaml."""
+    with tarfile.open(path, "r:xz") as archive:
+        member = archive.extractfile("./model.yaml") or archive.extractfile("model.yaml")
+        info = yaml.safe_load(member)
+    return f"{info['name']}:{info['version']}"

@@ -1,0 +1,68 @@
+"""A throwaway copy of the project, for tests that run DVC, the pipeline or the CLI for real."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from conftest import PROJECT_ROOT
+
+# What a fresh clone holds that the pipeline needs (the package itself is installed).
+PROJECT_FILES = ("params.yaml", "dvc.yaml", ".dvcignore", ".gitignore", "src")
+PROJECT_DIRS_KEPT = (".dvc/config", ".dvc/.gitignore", "data/.gitignore", "model/.gitignore")
+
+# dvc, bentoml and the stages' `python` come from the environment running the tests.
+TOOLS_PATH = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+
+# Small enough to run a whole pipeline in seconds; still real images, a real model, real DVC.
+TINY_PARAMS = {
+    "base": {"image_size": 32},
+    "render": {"images_per_class": 5, "image_size": 64},
+    "train": {"epochs": 2, "filters": [8], "dense_units": 16, "batch_size": 16},
+}
+
+
+def make_project(root: Path, params: dict = TINY_PARAMS) -> Path:
+    """Copy the project's pipeline into root, as a git repository with `params` merged in."""
+    root.mkdir(parents=True)
+    for name in PROJECT_FILES:
+        source = PROJECT_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, root / name)
+    for name in PROJECT_DIRS_KEPT:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(PROJECT_ROOT / name, root / name)
+    merged = yaml.safe_load((root / "params.yaml").read_text())
+    for section, values in params.items():
+        merged[section].update(values)
+    (root / "params.yaml").write_text(yaml.safe_dump(merged, sort_keys=False))
+    git(root, "init", "--quiet", "--initial-branch=main")
+    git(root, "add", "-A")
+    git(root, "commit", "--quiet", "-m", "project")
+    return root
+
+
+def git(root: Path, *args: str) -> str:
+    identity = ["-c", "user.name=test", "-c", "user.email=test@example.com"]
+    return run(root, "git", *identity, *args)
+
+
+def run(root: Path, *command: str, env: dict | None = None, check: bool = True) -> str:
+    """Run a command in the project; on failure the error shows its output."""
+    result = subprocess.run(
+        command,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": TOOLS_PATH, **(env or {})},
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(command)} exited {result.returncode}\n{result.stdout}\n{result.stderr}"
+        )
+    return result.stdout + result.stderr
