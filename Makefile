@@ -42,6 +42,6 @@ format: setup ## Fix style and formatting
 	ruff check --fix .
 	ruff format .
 
-lock: ## Re-pin every dependency into requirements.lock (needs the package registry)
-	uvx --from 'uv>=0.5' uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+lock: setup ## Re-pin every dependency into requirements.lock (needs the package registry)
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 \
 		--python-platform x86_64-manylinux_2_28 --output-file requirements.lock

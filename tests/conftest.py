@@ -40,33 +40,55 @@ def image_folder(tmp_path: Path) -> Path:
     return root
 
 
-LABELS = ("Mars", "Neptune", "Venus")
+# Bodies a tiny model tells apart after a few seconds of training.
+TEST_BODIES = ("Earth", "Mars", "Neptune", "Saturn")
+MODEL_NAME = "celestial_bodies_classifier"  # what the service serves by default
 
 
 @pytest.fixture(scope="session")
-def stored_model():
-    """A tiny untrained classifier saved into the test store the way the train stage saves one."""
+def trained_model(tmp_path_factory: pytest.TempPathFactory):
+    """A small classifier trained on rendered images, saved into the test store as the train
+    stage saves one, so the service serves it as `celestial_bodies_classifier:latest`."""
     from celestial.config import AugmentParams, TrainParams
+    from celestial.data import load_arrays, scan_image_folder
     from celestial.model import build_model
     from celestial.preprocessing import Postprocessor, Preprocessor
+    from celestial.render import render_dataset
     from celestial.store import save_model
+    from celestial.train import seed_everything
 
+    root = tmp_path_factory.mktemp("rendered")
+    render_dataset(root, bodies=TEST_BODIES, images_per_class=24, seed=11, size=64)
+    folder = scan_image_folder(root)
+    preprocess = Preprocessor(image_size=32)
+    images, targets = load_arrays(folder.samples, folder.labels, preprocess)
+    flips_only = AugmentParams(flip=True, rotation=0, zoom=0, contrast=0)
     params = TrainParams(
-        epochs=1,
-        batch_size=4,
-        learning_rate=0.01,
-        patience=1,
-        filters=(4,),
-        dense_units=8,
-        dropout=0.0,
-        augment=AugmentParams(flip=False, rotation=0, zoom=0, contrast=0),
-    )
-    model = build_model(num_classes=len(LABELS), image_size=16, params=params, seed=0)
+        epochs=12, batch_size=16, learning_rate=0.01, patience=1, filters=(8, 16),
+        dense_units=16, dropout=0.0, augment=flips_only,
+    )  # fmt: skip
+    seed_everything(0)
+    model = build_model(num_classes=len(folder.labels), image_size=32, params=params, seed=0)
+    model.fit(images, targets, epochs=params.epochs, batch_size=params.batch_size, verbose=0)
     return save_model(
-        "test_classifier",
+        MODEL_NAME,
         model,
-        preprocess=Preprocessor(image_size=16),
-        postprocess=Postprocessor(labels=LABELS),
-        labels={"project": "celestial"},
-        metadata={"class_names": list(LABELS), "input_size": [16, 16, 3]},
+        preprocess=preprocess,
+        postprocess=Postprocessor(labels=folder.labels),
+        labels={"project": "celestial", "stage": "test"},
+        metadata={
+            "class_names": list(folder.labels),
+            "input_size": [32, 32, 3],
+            "metrics": {"val_accuracy": 1.0, "val_loss": 0.01},
+        },
     )
+
+
+@pytest.fixture(scope="session")
+def held_out(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
+    """Renders the trained model has not seen: label -> image files."""
+    from celestial.render import render_dataset
+
+    root = tmp_path_factory.mktemp("held_out")
+    render_dataset(root, bodies=TEST_BODIES, images_per_class=3, seed=99, size=128)
+    return {body: sorted((root / body).iterdir()) for body in TEST_BODIES}

@@ -46,7 +46,11 @@ def test_metrics_and_plots_are_readable_by_dvc(trained: tuple[Path, str]) -> Non
     assert set(figures["macro"]) == {"precision", "recall", "f1"}
     assert set(figures["per_class"]) == set(KNOWN_BODIES)
     plots = json.loads(run(root, "dvc", "plots", "show", "--json"))["data"]
-    assert set(plots) == {"Loss", "Accuracy", "reports/evaluate/plots/sklearn/confusion_matrix.json"}
+    assert set(plots) == {
+        "Loss",
+        "Accuracy",
+        "reports/evaluate/plots/sklearn/confusion_matrix.json",
+    }
     for name, shown in plots.items():
         assert shown[0]["content"]["data"]["values"], f"{name} has data points"
     run(root, "dvc", "plots", "show", "-o", "plots")

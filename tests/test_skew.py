@@ -33,15 +33,15 @@ SERVING_SIDE = textwrap.dedent(
 
 
 def test_training_and_serving_preprocess_identically(
-    image_folder: Path, stored_model, tmp_path: Path
+    image_folder: Path, trained_model, tmp_path: Path
 ) -> None:
     folder = scan_image_folder(image_folder)
-    training_arrays, _ = load_arrays(folder.samples, folder.labels, Preprocessor(image_size=16))
+    training_arrays, _ = load_arrays(folder.samples, folder.labels, Preprocessor(image_size=32))
 
     out = tmp_path / "served.npy"
     paths = json.dumps([str(sample.path) for sample in folder.samples])
     result = subprocess.run(
-        [sys.executable, "-c", SERVING_SIDE, str(stored_model.tag), paths, str(out)],
+        [sys.executable, "-c", SERVING_SIDE, str(trained_model.tag), paths, str(out)],
         capture_output=True,
         text=True,
         check=True,
@@ -52,5 +52,5 @@ def test_training_and_serving_preprocess_identically(
     assert np.array_equal(np.load(out), training_arrays)
     assert len(report["predictions"]) == len(folder.samples)
     for prediction in report["predictions"]:
-        assert set(prediction["probabilities"]) == set(folder.labels)
+        assert set(prediction["probabilities"]) == set(trained_model.info.metadata["class_names"])
         assert abs(sum(prediction["probabilities"].values()) - 1) < 1e-4

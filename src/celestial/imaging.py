@@ -50,6 +50,8 @@ def open_image(source: bytes | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) ->
     except ImageError:
         raise
     except UnidentifiedImageError:
+        if isinstance(source, bytes) and source[:8].lower().startswith((b"http://", b"https://")):
+            raise InvalidImage("this is a URL: send the image file itself") from None
         raise InvalidImage("the data is not an image Pillow can identify") from None
     except Image.DecompressionBombError as error:
         # Pillow's own guard fires inside Image.open, before ours, for the very largest headers.

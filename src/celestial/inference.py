@@ -57,5 +57,8 @@ class Classifier:
 
     def predict(self, images: Sequence[Image.Image]) -> list[Prediction]:
         """Decoded PIL images -> labelled predictions, in order."""
-        batch = np.stack([self.preprocess(image) for image in images])
-        return [self.postprocess(row) for row in self.probabilities(batch)]
+        return self.predict_arrays([self.preprocess(image) for image in images])
+
+    def predict_arrays(self, arrays: Sequence[np.ndarray]) -> list[Prediction]:
+        """Preprocessed images -> labelled predictions, in order."""
+        return [self.postprocess(row) for row in self.probabilities(np.stack(arrays))]

@@ -99,14 +99,16 @@ def model_metadata(
     params: Params, labels: tuple[str, ...], *, metrics: dict[str, float]
 ) -> dict[str, Any]:
     """What the service's metadata endpoint reports, stored in the model's model.yaml."""
-    return {
+    metadata = {
         "class_names": list(labels),
         "input_size": [params.base.image_size, params.base.image_size, 3],
         "params": params.model_dump(mode="json"),
         "metrics": {name: round(float(value), 6) for name, value in metrics.items()},
-        "git_commit": git_commit(),
         "project_version": celestial.__version__,
     }
+    if commit := git_commit():  # BentoML metadata cannot hold None
+        metadata["git_commit"] = commit
+    return metadata
 
 
 def git_commit() -> str | None:

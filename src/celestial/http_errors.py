@@ -1,0 +1,162 @@
+"""The HTTP error contract: which client mistakes get which status, in one JSON shape.
+
+Every error response, whoever produced it (our endpoints, BentoML's input validation, routing,
+the body limit), has the body
+
+    {"status": 413, "error": "Request Entity Too Large", "message": "what is wrong, how to fix it"}
+
+plus "detail" (pydantic's list of field errors) for malformed requests. BentoML 1.4 writes its
+own errors in three shapes (a list for raised exceptions, a dict with "detail" for validation, plain
+text for routing); ErrorEnvelope rewrites them all, so clients parse one.
+"""
+
+import json
+from http import HTTPStatus
+from typing import Any
+
+from bentoml.exceptions import BentoMLException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from celestial.imaging import ImageError, ImageTooLarge, UnsupportedImage
+
+_STATUS_OF = {
+    ImageTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    UnsupportedImage: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+}
+
+
+def client_error(message: str, status: HTTPStatus = HTTPStatus.BAD_REQUEST) -> BentoMLException:
+    """An exception that BentoML answers with `status` and that ErrorEnvelope words as `message`."""
+    return BentoMLException(message, error_code=status)
+
+
+def image_error(error: ImageError, subject: str) -> BentoMLException:
+    """400, 413 or 415 for an image that cannot be used, naming which one (`subject`)."""
+    status = _STATUS_OF.get(type(error), HTTPStatus.BAD_REQUEST)
+    return client_error(f"{subject}: {error}", status)
+
+
+def error_body(status: int, message: str, **extra: Any) -> bytes:
+    body = {"status": status, "error": HTTPStatus(status).phrase, "message": message, **extra}
+    return json.dumps(body).encode()
+
+
+class ErrorEnvelope:
+    """ASGI middleware: rewrite every 4xx/5xx body into the one error shape."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        body = b""
+
+        async def rewrite(message: Message) -> None:
+            nonlocal start, body
+            if message["type"] == "http.response.start" and message["status"] >= 400:
+                start = message  # hold it until the body is known
+                return
+            if start is None:
+                await send(message)
+                return
+            body += message.get("body", b"")
+            if message.get("more_body"):
+                return
+            new_body = _envelope(start["status"], body)
+            headers = [
+                (name, value)
+                for name, value in start.get("headers", [])
+                if name.lower() not in (b"content-length", b"content-type")
+            ]
+            headers += [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(new_body)).encode()),
+            ]
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": new_body})
+
+        await self.app(scope, receive, rewrite)
+
+
+def _envelope(status: int, body: bytes) -> bytes:
+    """The one error shape, keeping the message and detail of whatever shape came in."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        parsed = body.decode(errors="replace").strip()
+    if isinstance(parsed, dict) and {"status", "error", "message"} <= parsed.keys():
+        return body
+    if isinstance(parsed, list) and parsed and isinstance(parsed[0], dict):
+        parsed = parsed[0]  # BentoML wraps a raised exception's error in a list
+    if isinstance(parsed, dict) and isinstance(parsed.get("detail"), list):
+        detail = [
+            {
+                "field": ".".join(str(part) for part in item.get("loc", ())),
+                "problem": item.get("msg"),
+            }
+            for item in parsed["detail"]
+        ]
+        message = "; ".join(f"{item['field'] or 'request'}: {item['problem']}" for item in detail)
+        return error_body(status, f"invalid request: {message}", detail=detail)
+    if isinstance(parsed, dict):
+        parsed = parsed.get("error") or parsed.get("detail") or ""
+    return error_body(status, str(parsed) or HTTPStatus(status).description)
+
+
+class BodyLimit:
+    """ASGI middleware: 413 for request bodies over max_bytes, without reading them into memory.
+
+    A declared Content-Length over the limit is refused before any byte is read; a body without
+    one (chunked) is counted as it streams and cut off at the limit.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(send)
+            return
+        received = 0
+        exceeded = False
+
+        async def counted() -> Message:
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    exceeded = True
+                    return {"type": "http.disconnect"}  # the app stops reading
+            return message
+
+        async def replace_if_exceeded(message: Message) -> None:
+            if not exceeded:
+                await send(message)
+            elif message["type"] == "http.response.start":
+                await self._refuse(send)
+
+        await self.app(scope, counted, replace_if_exceeded)
+
+    async def _refuse(self, send: Send) -> None:
+        body = error_body(413, f"the request body is over the limit of {self.max_bytes:,} bytes")
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

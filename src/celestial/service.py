@@ -1,0 +1,134 @@
+"""The BentoML service: classify uploaded images with the model from the BentoML model store.
+
+Endpoints: POST /predict (one image), POST /predict_batch (several), GET /metadata; BentoML adds
+/livez, /readyz, /metrics and the Swagger UI at /. Settings come from CELESTIAL_* environment
+variables (celestial.settings); client mistakes get 4xx in one JSON shape (celestial.http_errors).
+"""
+
+import logging
+from http import HTTPStatus
+from pathlib import Path
+from typing import Annotated
+
+import bentoml
+import numpy as np
+import tensorflow as tf
+from fastapi import FastAPI
+from pydantic import Field
+
+import celestial
+from celestial.batching import Batcher
+from celestial.http_errors import BodyLimit, ErrorEnvelope, client_error, image_error
+from celestial.imaging import ImageError, open_image
+from celestial.inference import Classifier
+from celestial.schemas import ModelMetadata, Prediction
+from celestial.settings import ServingSettings, serving_settings
+from celestial.uploads import install as install_upload_guard
+
+log = logging.getLogger(__name__)
+
+settings = serving_settings()
+install_upload_guard()
+
+ImageUpload = Annotated[
+    Path,
+    Field(
+        description="An image file: JPEG or PNG (WebP, GIF, BMP and TIFF work too). "
+        "Any size up to the request and pixel limits; it is padded to a square and resized."
+    ),
+]
+
+# GET routes: BentoML's @bentoml.api endpoints are POST only.
+routes = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+
+@bentoml.service(workers=settings.workers, threads=settings.threads, traffic={"timeout": 30})
+@bentoml.asgi_app(routes)
+class CelestialClassifier:
+    """Predicts which celestial body an image shows, with a probability for every label."""
+
+    model = bentoml.models.BentoModel(settings.model_tag)
+
+    def __init__(self) -> None:
+        self._ready = False
+        configure_tensorflow(settings)
+        self.classifier = Classifier.from_store(self.model)
+        self.batcher = Batcher(
+            self.classifier.predict_arrays,
+            max_batch_size=settings.batch_max_size,
+            window_ms=settings.batch_window_ms,
+        )
+        self._warm_up()
+        self._ready = True
+        log.info("serving %s", self.model.tag)
+
+    def __is_ready__(self) -> bool:
+        """/readyz: true once the model is loaded and has made one real prediction."""
+        return self._ready
+
+    @bentoml.api
+    def predict(self, image: ImageUpload) -> Prediction:
+        """Classify one image (multipart field `image`)."""
+        (result,) = self.batcher([self._prepare(image, "image")])
+        return Prediction.model_validate(result)
+
+    @bentoml.api
+    def predict_batch(
+        self,
+        images: Annotated[list[ImageUpload], Field(description="Repeat the field per image.")],
+    ) -> list[Prediction]:
+        """Classify several images (repeated multipart field `images`); results keep their order."""
+        if len(images) > settings.max_batch_images:
+            raise client_error(
+                f"{len(images)} images in one request; the limit is {settings.max_batch_images}",
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            )
+        arrays = [self._prepare(upload, f"images[{i}]") for i, upload in enumerate(images)]
+        return [Prediction.model_validate(result) for result in self.batcher(arrays)]
+
+    @routes.get("/metadata", tags=["Service APIs"])
+    def metadata(self) -> ModelMetadata:
+        """The model being served: tag, creation time, labels, input size and training metrics."""
+        info = self.model.info
+        return ModelMetadata(
+            model_tag=str(self.model.tag),
+            created_at=info.creation_time,
+            labels=list(info.metadata["class_names"]),
+            input_size=list(info.metadata["input_size"]),
+            training_metrics=info.metadata.get("metrics", {}),
+            git_commit=info.metadata.get("git_commit"),
+            project_version=celestial.__version__,
+            limits={
+                "max_request_bytes": settings.max_request_bytes,
+                "max_image_pixels": settings.max_image_pixels,
+                "max_batch_images": settings.max_batch_images,
+            },
+        )
+
+    def _prepare(self, upload: Path, subject: str) -> np.ndarray:
+        """Decode and preprocess one upload, or raise the 4xx that says what is wrong with it."""
+        try:
+            image = open_image(upload.read_bytes(), max_pixels=settings.max_image_pixels)
+        except ImageError as error:
+            raise image_error(error, subject) from None
+        return self.classifier.preprocess(image)
+
+    def _warm_up(self) -> None:
+        """One real prediction, so the first request does not pay for graph tracing."""
+        height, width, _ = self.classifier.input_shape
+        self.batcher([np.zeros((height, width, 3), dtype=np.uint8)])
+
+
+def configure_tensorflow(settings: ServingSettings) -> None:
+    """Thread pools must be set before TensorFlow runs its first operation in this process."""
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(settings.tf_intra_op_threads)
+        tf.config.threading.set_inter_op_parallelism_threads(settings.tf_inter_op_threads)
+    except RuntimeError:  # only where TensorFlow already ran in-process, as in tests
+        log.warning("TensorFlow is already initialised; its thread settings are unchanged")
+
+
+# BodyLimit is outermost, so an oversized body is refused before anything reads it; ErrorEnvelope,
+# inside it, rewrites the errors of BentoML and of the endpoints into the one shape.
+CelestialClassifier.add_asgi_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+CelestialClassifier.add_asgi_middleware(ErrorEnvelope)
