@@ -10,7 +10,15 @@ BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: help setup data train serve test lint format lock
+PORT ?= 3000
+# The model DVC versions, imported into this machine's BentoML store if it is not there yet.
+MODEL_TAG = $$(python -m celestial.store)
+
+# Debian packages the tests drive: a real browser for the Swagger UI test.
+SYSTEM_PACKAGES := chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: help setup system-deps data train serve bento test lint format lock
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -31,7 +39,22 @@ data: setup ## Render the default dataset into data/raw unless it holds data; tr
 train: data ## Run the pipeline (prepare, train, evaluate); unchanged stages are skipped
 	dvc repro
 
-test: setup ## Run the tests
+serve: train ## Train if needed, then serve on http://localhost:3000 (Swagger UI at /; PORT=… to change)
+	CELESTIAL_MODEL_TAG=$(MODEL_TAG) bentoml serve celestial.service:CelestialClassifier --port $(PORT)
+
+bento: train ## Build the Bento (service + model + locked environment) with `bentoml build`
+	rm -rf dist && python -m pip wheel --quiet --no-deps --wheel-dir dist .
+	CELESTIAL_MODEL_TAG=$(MODEL_TAG) bentoml build
+
+system-deps: ## Install the Debian packages the tests need, if missing (apt-get, as root or sudo)
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing $$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+test: setup system-deps ## Run the tests (unit, service, integration: pipeline, DVC, HTTP, browser, Bento)
 	pytest
 
 lint: setup ## Check style and formatting
@@ -42,6 +65,8 @@ format: setup ## Fix style and formatting
 	ruff check --fix .
 	ruff format .
 
-lock: setup ## Re-pin every dependency into requirements.lock (needs the package registry)
-	uv pip compile pyproject.toml --extra dev --python-version 3.11 \
-		--python-platform x86_64-manylinux_2_28 --output-file requirements.lock
+LOCK := uv pip compile pyproject.toml --quiet --python-version 3.11 --python-platform x86_64-manylinux_2_28
+
+lock: setup ## Re-pin every dependency into requirements.lock and requirements-serve.lock
+	$(LOCK) --all-extras --output-file requirements.lock
+	$(LOCK) --output-file requirements-serve.lock

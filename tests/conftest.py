@@ -92,3 +92,14 @@ def held_out(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
     root = tmp_path_factory.mktemp("held_out")
     render_dataset(root, bodies=TEST_BODIES, images_per_class=3, seed=99, size=128)
     return {body: sorted((root / body).iterdir()) for body in TEST_BODIES}
+
+
+@pytest.fixture(scope="session")
+def server(trained_model, tmp_path_factory: pytest.TempPathFactory):
+    """`bentoml serve` of the service from source, serving trained_model, on a free port."""
+    from server import serving
+
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    model = {"CELESTIAL_MODEL_TAG": str(trained_model.tag)}
+    with serving("celestial.service:CelestialClassifier", log=log, env=model) as url:
+        yield url

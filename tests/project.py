@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -25,7 +26,26 @@ TINY_PARAMS = {
 }
 
 
-def make_project(root: Path, params: dict = TINY_PARAMS) -> Path:
+@dataclass(frozen=True)
+class Project:
+    """A copy of the project with a BentoML store of its own, like a fresh machine."""
+
+    root: Path
+
+    @property
+    def store(self) -> Path:
+        return self.root.parent / f"{self.root.name}-bentoml"
+
+    def run(self, *command: str, env: dict | None = None, check: bool = True) -> str:
+        return run(
+            self.root, *command, env={"BENTOML_HOME": str(self.store), **(env or {})}, check=check
+        )
+
+    def git(self, *args: str) -> str:
+        return git(self.root, *args)
+
+
+def make_project(root: Path, params: dict = TINY_PARAMS) -> Project:
     """Copy the project's pipeline into root, as a git repository with `params` merged in."""
     root.mkdir(parents=True)
     for name in PROJECT_FILES:
@@ -44,7 +64,7 @@ def make_project(root: Path, params: dict = TINY_PARAMS) -> Path:
     git(root, "init", "--quiet", "--initial-branch=main")
     git(root, "add", "-A")
     git(root, "commit", "--quiet", "-m", "project")
-    return root
+    return Project(root)
 
 
 def git(root: Path, *args: str) -> str:

@@ -27,15 +27,16 @@ def digests(root: Path, *relative: str) -> dict[str, str]:
 
 
 def test_push_then_pull_into_a_fresh_clone(tmp_path: Path) -> None:
-    origin = make_project(tmp_path / "origin")
+    project = make_project(tmp_path / "origin")
+    origin = project.root
     remote = tmp_path / "remote"
-    run(origin, "dvc", "remote", "add", "--default", "storage", str(remote))
-    run(origin, sys.executable, "-m", "celestial.render", "--if-empty")
-    run(origin, "dvc", "add", "--quiet", "data/raw")
-    run(origin, "dvc", "repro")
-    git(origin, "add", "-A")
-    git(origin, "commit", "--quiet", "-m", "data and model")
-    run(origin, "dvc", "push")
+    project.run("dvc", "remote", "add", "--default", "storage", str(remote))
+    project.run(sys.executable, "-m", "celestial.render", "--if-empty")
+    project.run("dvc", "add", "--quiet", "data/raw")
+    project.run("dvc", "repro")
+    project.git("add", "-A")
+    project.git("commit", "--quiet", "-m", "data and model")
+    project.run("dvc", "push")
 
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "--quiet", str(origin), str(clone))

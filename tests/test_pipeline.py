@@ -5,30 +5,43 @@ import subprocess
 import sys
 from pathlib import Path
 
-import bentoml
 import pytest
 
 from celestial.render import KNOWN_BODIES
 from celestial.store import export_tag
-from project import git, make_project, run
+from project import Project, make_project
 
 pytestmark = pytest.mark.integration
 
 MODEL = "celestial_bodies_classifier"
 
+# Read in the project's own store, from a fresh process, as a user would.
+READ_STORED_MODEL = """
+import json, bentoml
+model = bentoml.models.get("celestial_bodies_classifier:latest")
+print(json.dumps({
+    "latest": str(model.tag),
+    "custom_objects": sorted(model.custom_objects),
+    "image_size": model.custom_objects["preprocess"].image_size,
+    "labels": list(model.custom_objects["postprocess"].labels),
+    "metadata": model.info.metadata,
+}))
+"""
+
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, str]:
     """A project that has rendered its data and run `dvc repro` once; and the repro's output."""
-    root = make_project(tmp_path_factory.mktemp("pipeline") / "project")
-    run(root, sys.executable, "-m", "celestial.render", "--if-empty")
-    run(root, "dvc", "add", "--quiet", "data/raw")
-    output = run(root, "dvc", "repro")
-    return root, output
+    project = make_project(tmp_path_factory.mktemp("pipeline") / "project")
+    project.run(sys.executable, "-m", "celestial.render", "--if-empty")
+    project.run("dvc", "add", "--quiet", "data/raw")
+    output = project.run("dvc", "repro")
+    return project, output
 
 
-def test_stages_write_their_outputs(trained: tuple[Path, str]) -> None:
-    root, output = trained
+def test_stages_write_their_outputs(trained: tuple[Project, str]) -> None:
+    project, output = trained
+    root = project.root
     for stage in ("prepare", "train", "evaluate"):
         assert f"Running stage '{stage}'" in output
     report = json.loads((root / "data/prepared/report.json").read_text())
@@ -38,14 +51,14 @@ def test_stages_write_their_outputs(trained: tuple[Path, str]) -> None:
     assert "Epoch 2/2" in output, "training progress is visible"
 
 
-def test_metrics_and_plots_are_readable_by_dvc(trained: tuple[Path, str]) -> None:
-    root, _ = trained
-    metrics = json.loads(run(root, "dvc", "metrics", "show", "--json"))
+def test_metrics_and_plots_are_readable_by_dvc(trained: tuple[Project, str]) -> None:
+    project, _ = trained
+    metrics = json.loads(project.run("dvc", "metrics", "show", "--json"))
     figures = next(iter(metrics[""]["data"].values()))["data"]
     assert 0 <= figures["accuracy"] <= 1
     assert set(figures["macro"]) == {"precision", "recall", "f1"}
     assert set(figures["per_class"]) == set(KNOWN_BODIES)
-    plots = json.loads(run(root, "dvc", "plots", "show", "--json"))["data"]
+    plots = json.loads(project.run("dvc", "plots", "show", "--json"))["data"]
     assert set(plots) == {
         "Loss",
         "Accuracy",
@@ -53,40 +66,43 @@ def test_metrics_and_plots_are_readable_by_dvc(trained: tuple[Path, str]) -> Non
     }
     for name, shown in plots.items():
         assert shown[0]["content"]["data"]["values"], f"{name} has data points"
-    run(root, "dvc", "plots", "show", "-o", "plots")
-    assert "vega" in (root / "plots/index.html").read_text()
+    project.run("dvc", "plots", "show", "-o", "plots")
+    assert "vega" in (project.root / "plots/index.html").read_text()
 
 
-def test_model_is_in_the_store_with_its_contract(trained: tuple[Path, str]) -> None:
-    root, _ = trained
-    tag = export_tag(root / f"model/{MODEL}.bentomodel")
-    model = bentoml.models.get(tag)
-    assert str(bentoml.models.get(f"{MODEL}:latest").tag) == tag
-    assert set(model.custom_objects) == {"preprocess", "postprocess"}
-    assert model.custom_objects["preprocess"].image_size == 32
-    assert model.custom_objects["postprocess"].labels == KNOWN_BODIES
-    metadata = model.info.metadata
+def test_model_is_in_the_store_with_its_contract(trained: tuple[Project, str]) -> None:
+    project, _ = trained
+    tag = export_tag(project.root / f"model/{MODEL}.bentomodel")
+    stored = json.loads(project.run(sys.executable, "-c", READ_STORED_MODEL))
+    assert stored["latest"] == tag
+    assert stored["custom_objects"] == ["postprocess", "preprocess"]
+    assert stored["image_size"] == 32
+    assert stored["labels"] == list(KNOWN_BODIES)
+    metadata = stored["metadata"]
     assert metadata["class_names"] == list(KNOWN_BODIES)
     assert metadata["input_size"] == [32, 32, 3]
     assert metadata["params"]["train"]["epochs"] == 2
     assert set(metadata["metrics"]) == {"val_accuracy", "val_loss"}
-    assert metadata["git_commit"] == git(root, "rev-parse", "HEAD").strip()
+    assert metadata["git_commit"] == project.git("rev-parse", "HEAD").strip()
 
 
-def test_second_repro_retrains_nothing(trained: tuple[Path, str]) -> None:
-    root, _ = trained
-    export = root / f"model/{MODEL}.bentomodel"
+def test_second_repro_retrains_nothing(trained: tuple[Project, str]) -> None:
+    project, _ = trained
+    export = project.root / f"model/{MODEL}.bentomodel"
     before = export.stat().st_mtime_ns
-    output = run(root, "dvc", "repro")
+    output = project.run("dvc", "repro")
     assert "Running stage" not in output
     assert export.stat().st_mtime_ns == before
 
 
 def test_a_data_mistake_is_one_clear_line(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "project")
-    run(root, sys.executable, "-m", "celestial.render", "--bodies", "Moon")
+    project = make_project(tmp_path / "project")
+    project.run(sys.executable, "-m", "celestial.render", "--bodies", "Moon")
     result = subprocess.run(
-        [sys.executable, "-m", "celestial.prepare"], cwd=root, capture_output=True, text=True
+        [sys.executable, "-m", "celestial.prepare"],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 2
     assert "error: data/raw has 1 class folder(s) (Moon)" in result.stderr

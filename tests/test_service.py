@@ -14,7 +14,8 @@ pytestmark = pytest.mark.service
 def client(trained_model, tmp_path_factory: pytest.TempPathFactory, monkeypatch_module):
     # /metrics outside `bentoml serve` needs a directory for Prometheus' multiprocess files.
     monkeypatch_module.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path_factory.mktemp("prom")))
-    from celestial.service import CelestialClassifier
+    monkeypatch_module.setenv("CELESTIAL_MODEL_TAG", str(trained_model.tag))
+    from celestial.service import CelestialClassifier  # reads the settings once, on import
 
     with TestClient(CelestialClassifier.to_asgi()) as client:
         yield client
