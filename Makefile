@@ -14,11 +14,11 @@ PORT ?= 3000
 # The model DVC versions, imported into this machine's BentoML store if it is not there yet.
 MODEL_TAG = $$(python -m celestial.store)
 
-# Debian packages the tests drive: a real browser for the Swagger UI test.
-SYSTEM_PACKAGES := chromium
+# Debian packages the tests drive: a real browser for the Swagger UI test, wrk for the benchmark.
+SYSTEM_PACKAGES := chromium wrk
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help setup system-deps data train serve bento test lint format lock
+.PHONY: help setup system-deps data train robustness model-card serve bento bench test lint format lock
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,6 +39,12 @@ data: setup ## Render the default dataset into data/raw unless it holds data; tr
 train: data ## Run the pipeline (prepare, train, evaluate); unchanged stages are skipped
 	dvc repro
 
+robustness: train ## Retrain with seeds 1-5 (other splits and initialisations); table + reports/robustness.json
+	python -m celestial.robustness --seeds 1 2 3 4 5
+
+model-card: setup ## Render docs/model-card.md from docs/model-card.json (record: see model_card.py)
+	python -m celestial.model_card render
+
 serve: train ## Train if needed, then serve on http://localhost:3000 (Swagger UI at /; PORT=… to change)
 	CELESTIAL_MODEL_TAG=$(MODEL_TAG) bentoml serve celestial.service:CelestialClassifier --port $(PORT)
 
@@ -53,6 +59,9 @@ system-deps: ## Install the Debian packages the tests need, if missing (apt-get,
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+
+bench: bento system-deps ## Benchmark the built Bento against the framework floor and a naive baseline
+	python benchmarks/bench.py --target celestial-classifier:latest
 
 test: setup system-deps ## Run the tests (unit, service, integration: pipeline, DVC, HTTP, browser, Bento)
 	pytest

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from PIL import Image
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -45,42 +46,53 @@ TEST_BODIES = ("Earth", "Mars", "Neptune", "Saturn")
 MODEL_NAME = "celestial_bodies_classifier"  # what the service serves by default
 
 
+def project_params(overrides: dict):
+    """The project's params.yaml with some sections' values replaced, as typed Params."""
+    from celestial.config import Params
+
+    params = yaml.safe_load((PROJECT_ROOT / "params.yaml").read_text())
+    for section, values in overrides.items():
+        params[section].update(values)
+    return Params.model_validate(params)
+
+
+# A model that learns TEST_BODIES in seconds: small input, two small convolutions.
+TINY_TRAINING = {
+    "base": {"image_size": 32},
+    "train": {"epochs": 12, "batch_size": 16, "learning_rate": 0.01, "patience": 12,
+              "filters": [8, 16], "dense_units": 16, "dropout": 0.0,
+              "augment": {"flip": True, "rotation": 0, "zoom": 0, "contrast": 0}},
+}  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def trained_model(tmp_path_factory: pytest.TempPathFactory):
-    """A small classifier trained on rendered images, saved into the test store as the train
-    stage saves one, so the service serves it as `celestial_bodies_classifier:latest`."""
-    from celestial.config import AugmentParams, TrainParams
-    from celestial.data import load_arrays, scan_image_folder
-    from celestial.model import build_model
-    from celestial.preprocessing import Postprocessor, Preprocessor
+    """A small classifier trained on rendered images by the project's own training recipe and
+    saved into the test store as the train stage saves one."""
+    from celestial.data import scan_image_folder, split_samples
+    from celestial.preprocessing import Preprocessor
     from celestial.render import render_dataset
     from celestial.store import save_model
-    from celestial.train import seed_everything
+    from celestial.train import model_metadata
+    from celestial.training import load_for_labels, train_classifier
 
     root = tmp_path_factory.mktemp("rendered")
     render_dataset(root, bodies=TEST_BODIES, images_per_class=24, seed=11, size=64)
     folder = scan_image_folder(root)
-    preprocess = Preprocessor(image_size=32)
-    images, targets = load_arrays(folder.samples, folder.labels, preprocess)
-    flips_only = AugmentParams(flip=True, rotation=0, zoom=0, contrast=0)
-    params = TrainParams(
-        epochs=12, batch_size=16, learning_rate=0.01, patience=1, filters=(8, 16),
-        dense_units=16, dropout=0.0, augment=flips_only,
-    )  # fmt: skip
-    seed_everything(0)
-    model = build_model(num_classes=len(folder.labels), image_size=32, params=params, seed=0)
-    model.fit(images, targets, epochs=params.epochs, batch_size=params.batch_size, verbose=0)
+    params = project_params(TINY_TRAINING)
+    splits = split_samples(folder.samples, val_fraction=0.2, test_fraction=0.1, seed=0)
+    preprocess = Preprocessor(image_size=params.base.image_size)
+    train, val = (
+        load_for_labels(splits[name], folder.labels, preprocess) for name in ("train", "val")
+    )
+    trained = train_classifier(train, val, folder.labels, params, verbose=0)
     return save_model(
         MODEL_NAME,
-        model,
-        preprocess=preprocess,
-        postprocess=Postprocessor(labels=folder.labels),
+        trained.model,
+        preprocess=trained.preprocess,
+        postprocess=trained.postprocess,
         labels={"project": "celestial", "stage": "test"},
-        metadata={
-            "class_names": list(folder.labels),
-            "input_size": [32, 32, 3],
-            "metrics": {"val_accuracy": 1.0, "val_loss": 0.01},
-        },
+        metadata=model_metadata(params, trained),
     )
 
 
@@ -97,9 +109,9 @@ def held_out(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
 @pytest.fixture(scope="session")
 def server(trained_model, tmp_path_factory: pytest.TempPathFactory):
     """`bentoml serve` of the service from source, serving trained_model, on a free port."""
-    from server import serving
+    from celestial.server_process import serving
 
     log = tmp_path_factory.mktemp("server") / "server.log"
     model = {"CELESTIAL_MODEL_TAG": str(trained_model.tag)}
-    with serving("celestial.service:CelestialClassifier", log=log, env=model) as url:
-        yield url
+    with serving("celestial.service:CelestialClassifier", log=log, env=model) as server:
+        yield server.url

@@ -3,20 +3,18 @@
 import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from celestial.server_process import TOOLS_PATH
 from conftest import PROJECT_ROOT
 
 # What a fresh clone holds that the pipeline needs (the package itself is installed).
 PROJECT_FILES = ("params.yaml", "dvc.yaml", ".dvcignore", ".gitignore", "src")
 PROJECT_DIRS_KEPT = (".dvc/config", ".dvc/.gitignore", "data/.gitignore", "model/.gitignore")
 
-# dvc, bentoml and the stages' `python` come from the environment running the tests.
-TOOLS_PATH = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
 # Small enough to run a whole pipeline in seconds; still real images, a real model, real DVC.
 TINY_PARAMS = {

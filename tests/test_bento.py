@@ -8,9 +8,9 @@ import bentoml
 import httpx
 import pytest
 
+from celestial.server_process import serving
 from conftest import PROJECT_ROOT
 from project import run
-from server import serving
 
 pytestmark = pytest.mark.integration
 
@@ -45,7 +45,8 @@ def test_bento_packs_service_model_and_locked_environment(bento_tag: str, traine
 
 
 def test_built_bento_serves_correct_predictions(bento_tag: str, held_out, tmp_path: Path) -> None:
-    with serving(bento_tag, log=tmp_path / "bento.log", cwd=tmp_path) as url:
+    with serving(bento_tag, log=tmp_path / "bento.log", cwd=tmp_path) as server:
+        url = server.url
         path = held_out["Mars"][0]
         response = httpx.post(f"{url}/predict", files={"image": (path.name, path.read_bytes())})
         assert response.status_code == 200

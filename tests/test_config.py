@@ -48,6 +48,8 @@ def test_settings_are_frozen() -> None:
         ({"prepare__val_fraction": 0.5, "prepare__test_fraction": 0.5}, r"leave images for"),
         ({"base__model_name": "My Model"}, r"base\.model_name: String should match"),
         ({"train__augment__rotation": 2}, r"train\.augment\.rotation"),
+        ({"novelty__keep": 1.5}, r"novelty\.keep: Input should be less than 1"),
+        ({"leave_out__folds": 1}, r"leave_out\.folds: Input should be greater than or equal to 2"),
     ],
 )
 def test_wrong_values_are_named(tmp_path: Path, changes: dict, message: str) -> None:

@@ -42,7 +42,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, str]:
 def test_stages_write_their_outputs(trained: tuple[Project, str]) -> None:
     project, output = trained
     root = project.root
-    for stage in ("prepare", "train", "evaluate"):
+    for stage in ("prepare", "train", "evaluate", "leave_out"):
         assert f"Running stage '{stage}'" in output
     report = json.loads((root / "data/prepared/report.json").read_text())
     assert report["classes"] == list(KNOWN_BODIES)
@@ -53,16 +53,25 @@ def test_stages_write_their_outputs(trained: tuple[Project, str]) -> None:
 
 def test_metrics_and_plots_are_readable_by_dvc(trained: tuple[Project, str]) -> None:
     project, _ = trained
-    metrics = json.loads(project.run("dvc", "metrics", "show", "--json"))
-    figures = next(iter(metrics[""]["data"].values()))["data"]
+    metrics = json.loads(project.run("dvc", "metrics", "show", "--json"))[""]["data"]
+    figures = metrics["reports/evaluate/metrics.json"]["data"]
     assert 0 <= figures["accuracy"] <= 1
     assert set(figures["macro"]) == {"precision", "recall", "f1"}
+    assert 0 <= figures["ece"] <= 1
     assert set(figures["per_class"]) == set(KNOWN_BODIES)
+    assert figures["novelty"]["threshold"] > 0
+    novelty = metrics["reports/leave_out/metrics.json"]["data"]
+    assert 0 <= novelty["auroc_min"] <= novelty["auroc"] <= 1
+    left_out = [fold["left_out"].split(", ") for fold in novelty["folds"].values()]
+    assert sorted(label for fold in left_out for label in fold) == sorted(KNOWN_BODIES)
+
     plots = json.loads(project.run("dvc", "plots", "show", "--json"))["data"]
     assert set(plots) == {
         "Loss",
         "Accuracy",
         "reports/evaluate/plots/sklearn/confusion_matrix.json",
+        "reports/evaluate/plots/custom/reliability.json",
+        "reports/leave_out/plots/custom/novelty_distribution.json",
     }
     for name, shown in plots.items():
         assert shown[0]["content"]["data"]["values"], f"{name} has data points"
@@ -83,7 +92,20 @@ def test_model_is_in_the_store_with_its_contract(trained: tuple[Project, str]) -
     assert metadata["input_size"] == [32, 32, 3]
     assert metadata["params"]["train"]["epochs"] == 2
     assert set(metadata["metrics"]) == {"val_accuracy", "val_loss"}
+    assert metadata["novelty_threshold"] > 0
     assert metadata["git_commit"] == project.git("rev-parse", "HEAD").strip()
+
+
+def test_model_card_records_and_renders_the_run(trained: tuple[Project, str]) -> None:
+    project, _ = trained
+    project.run(sys.executable, "-m", "celestial.model_card", "record", "--dataset", "tiny renders")
+    project.run(sys.executable, "-m", "celestial.model_card", "render")
+    card = (project.root / "docs/model-card.md").read_text()
+    accuracy = json.loads((project.root / "reports/evaluate/metrics.json").read_text())["accuracy"]
+    assert "**Dataset:** tiny renders." in card
+    assert f"| {accuracy:.4f} |" in card
+    assert "Not recorded (`python -m celestial.robustness`)" in card
+    project.run(sys.executable, "-m", "celestial.model_card", "render", "--check")
 
 
 def test_second_repro_retrains_nothing(trained: tuple[Project, str]) -> None:

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from celestial.novelty import NoveltyScorer
 from celestial.preprocessing import Postprocessor, Preprocessor
 from images import disc, encode
 
@@ -65,15 +66,30 @@ def test_same_image_same_array() -> None:
     assert np.array_equal(preprocess(image), preprocess(image.copy()))
 
 
-def test_postprocess_labels_the_highest_probability() -> None:
-    postprocess = Postprocessor(labels=("Earth", "Mars", "Venus"))
-    result = postprocess(np.array([0.1, 0.7, 0.2], dtype=np.float32))
-    assert result["prediction"] == "Mars"
-    assert list(result["probabilities"]) == ["Earth", "Mars", "Venus"]
-    assert sum(result["probabilities"].values()) == pytest.approx(1.0)
-    assert all(type(p) is float for p in result["probabilities"].values())
+# Two classes centred at 0 and 10 on the first of two embedding dimensions, threshold 3.
+NOVELTY = NoveltyScorer(means=np.array([[0.0, 0.0], [10.0, 0.0]]), precision=np.eye(2), threshold=3)
+
+
+def test_postprocess_labels_each_image_and_scores_its_novelty() -> None:
+    postprocess = Postprocessor(labels=("Earth", "Mars", "Venus"), novelty=NOVELTY)
+    outputs = {
+        "probabilities": np.array([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1]], dtype=np.float32),
+        "embedding": np.array([[1.0, 0.0], [5.0, 4.0]], dtype=np.float32),
+    }
+    first, second = postprocess(outputs)
+    assert first["prediction"] == "Mars"
+    assert list(first["probabilities"]) == ["Earth", "Mars", "Venus"]
+    assert sum(first["probabilities"].values()) == pytest.approx(1.0)
+    assert all(type(p) is float for p in first["probabilities"].values())
+    assert first["novelty"] == pytest.approx(1.0)
+    assert first["in_distribution"] is True
+    assert second["prediction"] == "Earth"
+    assert second["novelty"] == pytest.approx(np.hypot(5, 4))
+    assert second["in_distribution"] is False
 
 
 def test_postprocess_rejects_a_wrong_shape() -> None:
-    with pytest.raises(ValueError, match="expected 3 probabilities"):
-        Postprocessor(labels=("a", "b", "c"))(np.ones(4))
+    with pytest.raises(ValueError, match=r"expected \(n, 3\) probabilities"):
+        Postprocessor(labels=("a", "b", "c"), novelty=NOVELTY)(
+            {"probabilities": np.ones((1, 4)), "embedding": np.zeros((1, 2))}
+        )

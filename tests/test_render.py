@@ -107,20 +107,15 @@ def test_cli_renders_novel_bodies_and_reports(
     assert f"rendered {len(NOVEL_BODIES)} images" in capsys.readouterr().out
 
 
+def tiny_render_args(out: Path) -> list[str]:
+    return ["--out", str(out), "--images-per-class", "1", "--seed", "1", "--size", "32"]
+
+
 def test_if_empty_keeps_existing_data(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     mine = tmp_path / "raw" / "cats" / "cat.jpg"
     mine.parent.mkdir(parents=True)
     mine.write_bytes(b"not really a jpeg")
-    args = [
-        "--out",
-        str(tmp_path / "raw"),
-        "--images-per-class",
-        "1",
-        "--seed",
-        "1",
-        "--size",
-        "32",
-    ]
+    args = tiny_render_args(tmp_path / "raw")
     render.main([*args, "--if-empty"])
     assert [p.name for p in (tmp_path / "raw").iterdir()] == ["cats"]
     assert mine.read_bytes() == b"not really a jpeg"
@@ -129,16 +124,7 @@ def test_if_empty_keeps_existing_data(tmp_path: Path, capsys: pytest.CaptureFixt
 
 def test_if_empty_renders_into_an_empty_folder(tmp_path: Path) -> None:
     (tmp_path / "raw" / "empty_subfolder").mkdir(parents=True)
-    args = [
-        "--out",
-        str(tmp_path / "raw"),
-        "--images-per-class",
-        "1",
-        "--seed",
-        "1",
-        "--size",
-        "32",
-    ]
+    args = tiny_render_args(tmp_path / "raw")
     render.main([*args, "--bodies", "Moon", "--if-empty"])
     assert (tmp_path / "raw" / "Moon" / "Moon_0000.jpg").is_file()
 

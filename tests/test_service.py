@@ -46,6 +46,8 @@ def test_predict_labels_held_out_images(client: TestClient, held_out: dict[str, 
             assert body["prediction"] == label, f"{path.name}: {body}"
             assert set(body["probabilities"]) == set(held_out)
             assert abs(sum(body["probabilities"].values()) - 1) < 1e-4
+            assert body["novelty"] >= 0
+            assert isinstance(body["in_distribution"], bool)
 
 
 def test_predict_accepts_png_and_any_size(client: TestClient, held_out):
@@ -56,6 +58,22 @@ def test_predict_accepts_png_and_any_size(client: TestClient, held_out):
     response = client.post("/predict", files={"image": ("mars.png", encode(image, "PNG"))})
     assert response.status_code == 200
     assert response.json()["prediction"] == "Mars"
+
+
+def test_a_body_it_never_learned_is_flagged(client: TestClient, tmp_path: Path):
+    from celestial.render import render_dataset
+
+    for path in render_dataset(tmp_path, bodies=["Sun"], images_per_class=2, seed=5, size=128):
+        body = client.post("/predict", files={"image": (path.name, path.read_bytes())}).json()
+        threshold = client.get("/metadata").json()["novelty_threshold"]
+        assert body["novelty"] > threshold
+        assert body["in_distribution"] is False
+
+
+def test_known_bodies_are_mostly_in_distribution(client: TestClient, held_out):
+    files = [("images", (p.name, p.read_bytes())) for paths in held_out.values() for p in paths]
+    results = client.post("/predict_batch", files=files).json()
+    assert sum(item["in_distribution"] for item in results) >= 0.75 * len(results)
 
 
 def test_predict_batch_keeps_order(client: TestClient, held_out):
@@ -75,7 +93,10 @@ def test_metadata(client: TestClient, trained_model):
     assert body["model_tag"] == str(trained_model.tag)
     assert body["labels"] == ["Earth", "Mars", "Neptune", "Saturn"]
     assert body["input_size"] == [32, 32, 3]
-    assert body["training_metrics"]["val_accuracy"] == 1.0
+    assert body["training_metrics"] == trained_model.info.metadata["metrics"]
+    assert body["novelty_threshold"] == pytest.approx(
+        trained_model.custom_objects["postprocess"].novelty.threshold
+    )
     assert body["project_version"]
     assert body["created_at"].startswith(str(trained_model.info.creation_time.year))
     assert body["limits"]["max_request_bytes"] == 10 * 1024 * 1024

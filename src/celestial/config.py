@@ -38,6 +38,7 @@ class PathParams(_Section):
     model: Path
     train_reports: Path
     eval_reports: Path
+    leave_out_reports: Path
 
     @property
     def split_file(self) -> Path:
@@ -82,11 +83,25 @@ class TrainParams(_Section):
     epochs: PositiveInt
     batch_size: PositiveInt
     learning_rate: Annotated[float, Field(gt=0, lt=1)]
+    lr_factor: Annotated[float, Field(gt=0, lt=1)]
+    lr_patience: PositiveInt
     patience: PositiveInt
     filters: Annotated[tuple[PositiveInt, ...], Field(min_length=1)]
     dense_units: PositiveInt
     dropout: Annotated[float, Field(ge=0, lt=1)]
     augment: AugmentParams
+
+
+class NoveltyParams(_Section):
+    """The novelty threshold keeps this fraction of held-out known images in distribution."""
+
+    keep: Fraction
+
+
+class LeaveOutParams(_Section):
+    """The leave_out stage: classes split into `folds` groups, each left out of one training."""
+
+    folds: Annotated[int, Field(ge=2, le=20)]
 
 
 class Params(_Section):
@@ -95,6 +110,8 @@ class Params(_Section):
     render: RenderParams
     prepare: PrepareParams
     train: TrainParams
+    novelty: NoveltyParams
+    leave_out: LeaveOutParams
 
     @property
     def model_export(self) -> Path:

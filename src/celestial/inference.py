@@ -27,7 +27,7 @@ class Classifier:
         model: keras.Model,
         *,
         preprocess: Callable[[Image.Image], np.ndarray],
-        postprocess: Callable[[np.ndarray], Prediction],
+        postprocess: Callable[[dict[str, np.ndarray]], list[Prediction]],
     ) -> None:
         self.preprocess = preprocess
         self.postprocess = postprocess
@@ -45,15 +45,16 @@ class Classifier:
             postprocess=bento_model.custom_objects["postprocess"],
         )
 
-    def probabilities(self, batch: np.ndarray) -> np.ndarray:
-        """Preprocessed uint8 images (n, h, w, 3) -> class probabilities (n, classes)."""
+    def outputs(self, batch: np.ndarray) -> dict[str, np.ndarray]:
+        """Preprocessed uint8 images (n, h, w, 3) -> the model's outputs: "probabilities" (n,
+        classes) and "embedding" (n, dimensions)."""
         if batch.shape[1:] != self.input_shape:
             raise ValueError(f"expected images of shape {self.input_shape}, got {batch.shape[1:]}")
         chunks = [
-            self._forward(tf.constant(batch[start : start + CHUNK])).numpy()
-            for start in range(0, len(batch), CHUNK)
+            {name: value.numpy() for name, value in self._forward(tf.constant(part)).items()}
+            for part in np.split(batch, range(CHUNK, len(batch), CHUNK))
         ]
-        return np.concatenate(chunks)
+        return {name: np.concatenate([chunk[name] for chunk in chunks]) for name in chunks[0]}
 
     def predict(self, images: Sequence[Image.Image]) -> list[Prediction]:
         """Decoded PIL images -> labelled predictions, in order."""
@@ -61,4 +62,4 @@ class Classifier:
 
     def predict_arrays(self, arrays: Sequence[np.ndarray]) -> list[Prediction]:
         """Preprocessed images -> labelled predictions, in order."""
-        return [self.postprocess(row) for row in self.probabilities(np.stack(arrays))]
+        return self.postprocess(self.outputs(np.stack(arrays)))

@@ -43,6 +43,13 @@ def build_model(
     return model
 
 
+def serving_model(model: keras.Model) -> keras.Model:
+    """The trained layers with the outputs serving needs: probabilities, and the embedding that
+    novelty is measured in."""
+    outputs = {"probabilities": model.output, "embedding": model.get_layer(EMBEDDING_LAYER).output}
+    return keras.Model(model.inputs, outputs, name=f"{model.name}_serving")
+
+
 def augmentation(params: AugmentParams, *, seed: int) -> list[layers.Layer]:
     """Random flips, turns, zooms and contrast changes: bodies have no preferred orientation."""
     steps: list[layers.Layer] = []

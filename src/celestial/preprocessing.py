@@ -13,6 +13,8 @@ from typing import TypedDict
 import numpy as np
 from PIL import Image, ImageOps
 
+from celestial.novelty import NoveltyScorer
+
 # Space is black: padding to a square and flattening transparency both use the background colour.
 BACKGROUND = (0, 0, 0)
 
@@ -20,6 +22,8 @@ BACKGROUND = (0, 0, 0)
 class Prediction(TypedDict):
     prediction: str
     probabilities: dict[str, float]
+    novelty: float
+    in_distribution: bool
 
 
 @dataclass(frozen=True)
@@ -45,21 +49,31 @@ class Preprocessor:
 
 @dataclass(frozen=True)
 class Postprocessor:
-    """A row of class probabilities -> {"prediction": label, "probabilities": {label: p}}."""
+    """The model's outputs for a batch -> one labelled result per image.
+
+    `outputs` holds "probabilities" (n, labels) and "embedding" (n, dimensions); each result is
+    {"prediction": label, "probabilities": {label: p}, "novelty": score, "in_distribution": bool}.
+    """
 
     labels: tuple[str, ...]
+    novelty: NoveltyScorer
 
-    def __call__(self, probabilities: np.ndarray) -> Prediction:
-        if probabilities.shape != (len(self.labels),):
+    def __call__(self, outputs: dict[str, np.ndarray]) -> list[Prediction]:
+        probabilities = outputs["probabilities"]
+        if probabilities.ndim != 2 or probabilities.shape[1] != len(self.labels):
             raise ValueError(
-                f"expected {len(self.labels)} probabilities, got shape {probabilities.shape}"
+                f"expected (n, {len(self.labels)}) probabilities, got {probabilities.shape}"
             )
-        return {
-            "prediction": self.labels[int(np.argmax(probabilities))],
-            "probabilities": {
-                label: float(p) for label, p in zip(self.labels, probabilities, strict=True)
-            },
-        }
+        novelty = self.novelty.scores(outputs["embedding"])
+        return [
+            {
+                "prediction": self.labels[int(np.argmax(row))],
+                "probabilities": dict(zip(self.labels, map(float, row), strict=True)),
+                "novelty": float(score),
+                "in_distribution": bool(score <= self.novelty.threshold),
+            }
+            for row, score in zip(probabilities, novelty, strict=True)
+        ]
 
 
 def to_rgb(image: Image.Image) -> Image.Image:

@@ -96,6 +96,7 @@ class CelestialClassifier:
             labels=list(info.metadata["class_names"]),
             input_size=list(info.metadata["input_size"]),
             training_metrics=info.metadata.get("metrics", {}),
+            novelty_threshold=self.classifier.postprocess.novelty.threshold,
             git_commit=info.metadata.get("git_commit"),
             project_version=celestial.__version__,
             limits={

@@ -1,0 +1,99 @@
+"""Training a classifier: the one recipe shared by the train and leave_out stages and by
+`celestial.robustness`, so that what they measure is what is shipped."""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from celestial.config import Params
+from celestial.data import Sample, load_arrays
+from celestial.inference import Classifier
+from celestial.model import build_model, serving_model
+from celestial.novelty import fit_novelty
+from celestial.preprocessing import Postprocessor, Preprocessor
+
+log = logging.getLogger(__name__)
+
+Arrays = tuple[np.ndarray, np.ndarray]  # uint8 images (n, h, w, 3), class indices (n,)
+
+
+@dataclass(frozen=True)
+class TrainedClassifier:
+    """A fitted model with the preprocess and postprocess that go into the model store."""
+
+    model: keras.Model  # outputs "probabilities" and "embedding"
+    preprocess: Preprocessor
+    postprocess: Postprocessor
+    val_metrics: dict[str, float]
+
+    def classifier(self) -> Classifier:
+        return Classifier(self.model, preprocess=self.preprocess, postprocess=self.postprocess)
+
+
+def seed_everything(seed: int) -> None:
+    """Same data, params and seed give the same weights: seeded RNGs and deterministic kernels."""
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def load_for_labels(
+    samples: Sequence[Sample], labels: Sequence[str], preprocess: Preprocessor
+) -> Arrays:
+    """The samples of these labels only, decoded and preprocessed."""
+    return load_arrays([s for s in samples if s.label in labels], labels, preprocess)
+
+
+def train_classifier(
+    train: Arrays,
+    val: Arrays,
+    labels: tuple[str, ...],
+    params: Params,
+    *,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    verbose: int = 2,
+) -> TrainedClassifier:
+    """Fit, cutting the learning rate when validation loss stalls and stopping early (keeping the
+    best epoch); then fit the novelty scorer on the training embeddings and calibrate its
+    threshold on the validation ones."""
+    seed_everything(params.base.seed)
+    model = build_model(
+        num_classes=len(labels),
+        image_size=params.base.image_size,
+        params=params.train,
+        seed=params.base.seed,
+    )
+    schedule = [
+        keras.callbacks.ReduceLROnPlateau(
+            monitor="val_loss", factor=params.train.lr_factor, patience=params.train.lr_patience
+        ),
+        keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=params.train.patience, restore_best_weights=True
+        ),
+    ]
+    model.fit(
+        *train,
+        validation_data=val,
+        epochs=params.train.epochs,
+        batch_size=params.train.batch_size,
+        callbacks=[*schedule, *callbacks],
+        verbose=verbose,
+    )
+    val_loss, val_accuracy = model.evaluate(*val, verbose=0)
+
+    serving = serving_model(model)
+    embed = lambda images: serving.predict(images, batch_size=256, verbose=0)["embedding"]  # noqa: E731
+    novelty = fit_novelty(embed(train[0]), train[1], len(labels)).calibrated(
+        embed(val[0]), keep=params.novelty.keep
+    )
+    log.info("novelty threshold %.3f keeps %.0f%% of validation images",
+             novelty.threshold, 100 * params.novelty.keep)  # fmt: skip
+    return TrainedClassifier(
+        model=serving,
+        preprocess=Preprocessor(image_size=params.base.image_size),
+        postprocess=Postprocessor(labels=labels, novelty=novelty),
+        val_metrics={"val_accuracy": float(val_accuracy), "val_loss": float(val_loss)},
+    )
