@@ -19,10 +19,24 @@ def clusters(per_class: int, spread: float = 1.0) -> tuple[np.ndarray, np.ndarra
 def test_known_points_score_low_and_far_points_high() -> None:
     embeddings, targets = clusters(300)
     scorer = fit_novelty(embeddings, targets, num_classes=3)
-    assert np.allclose(scorer.means, CENTRES, atol=0.6)
+    nearest = scorer.scores(CENTRES)
+    assert np.all(nearest < 0.3), "each class centre is (nearly) where its class is"
     known, _ = clusters(100)
     far = rng.normal(size=(100, 4)) + np.array([-8.0, -8.0, 0.0, 0.0])
     assert novelty_auroc(scorer.scores(known), scorer.scores(far)) > 0.99
+
+
+def test_scores_are_mahalanobis_distances_to_the_nearest_centre() -> None:
+    embeddings, targets = clusters(200)
+    scorer = fit_novelty(embeddings, targets, num_classes=3)
+    means = np.stack([embeddings[targets == c].mean(axis=0) for c in range(3)])
+    centred = embeddings - means[targets]
+    covariance = centred.T @ centred / len(embeddings)
+    covariance += 1e-3 * np.trace(covariance) / 4 * np.eye(4)
+    precision = np.linalg.inv(covariance)
+    points = rng.normal(size=(20, 4)) * 5
+    direct = [min(np.sqrt((p - m) @ precision @ (p - m)) for m in means) for p in points]
+    assert np.allclose(scorer.scores(points), direct)
 
 
 def test_distance_follows_the_shared_spread() -> None:

@@ -22,22 +22,31 @@ SHRINKAGE = 1e-3
 
 @dataclass(frozen=True, eq=False)
 class NoveltyScorer:
-    """Mahalanobis distance to the nearest class centre, and the threshold that flags novelty."""
+    """Mahalanobis distance to the nearest class centre, and the threshold that flags novelty.
 
-    means: np.ndarray  # (classes, dimensions)
-    precision: np.ndarray  # inverse of the shared covariance, (dimensions, dimensions)
+    Stored whitened: with W such that W W^T is the inverse of the shared covariance, the
+    Mahalanobis distance is the Euclidean distance after multiplying by W, so scoring a batch
+    takes two matrix products instead of a quadratic form per image and class.
+    """
+
+    whitening: np.ndarray  # (dimensions, dimensions)
+    centres: np.ndarray  # class centres, whitened: (classes, dimensions)
     threshold: float = float("inf")
 
     def scores(self, embeddings: np.ndarray) -> np.ndarray:
         """Embeddings (n, dimensions) -> novelty (n,): higher is less like the training data."""
-        offsets = embeddings[:, None, :] - self.means[None, :, :]  # (n, classes, dimensions)
-        squared = np.einsum("ncd,de,nce->nc", offsets, self.precision, offsets)
+        points = embeddings.astype(np.float64) @ self.whitening
+        squared = (
+            (points**2).sum(axis=1, keepdims=True)
+            - 2 * points @ self.centres.T
+            + (self.centres**2).sum(axis=1)
+        )  # (n, classes): |p - c|^2 expanded
         return np.sqrt(np.maximum(squared.min(axis=1), 0.0))
 
     def calibrated(self, embeddings: np.ndarray, *, keep: float) -> "NoveltyScorer":
         """The same scorer with the threshold that keeps `keep` of these known images."""
         threshold = float(np.quantile(self.scores(embeddings), keep))
-        return NoveltyScorer(self.means, self.precision, threshold)
+        return NoveltyScorer(self.whitening, self.centres, threshold)
 
 
 def fit_novelty(embeddings: np.ndarray, targets: np.ndarray, num_classes: int) -> NoveltyScorer:
@@ -49,4 +58,5 @@ def fit_novelty(embeddings: np.ndarray, targets: np.ndarray, num_classes: int) -
     dimensions = covariance.shape[0]
     scale = max(np.trace(covariance) / dimensions, np.finfo(np.float64).tiny)
     covariance += SHRINKAGE * scale * np.eye(dimensions)
-    return NoveltyScorer(means=means, precision=np.linalg.inv(covariance))
+    whitening = np.linalg.cholesky(np.linalg.inv(covariance))
+    return NoveltyScorer(whitening=whitening, centres=means @ whitening)

@@ -1,0 +1,280 @@
+"""Serving benchmark: our service against the framework's floor and a naive baseline, in one run.
+
+    python benchmarks/bench.py --target celestial-classifier:latest     (make bench does this)
+
+Each server is started on loopback with the same settings, its cold start timed (process start to
+/readyz answering 200), then each scenario is driven by wrk for a bounded time after a warm-up.
+Reported per scenario: requests/s, images/s, p50/p95/p99 latency, errors (non-2xx and socket
+errors) and the peak resident memory of the server's processes. Printed as a table, written as
+JSON and as docs/benchmarks.md. Settings go to the servers as CELESTIAL_* variables (--env), so
+a sweep needs no code change.
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from celestial.render import render_dataset
+from celestial.server_process import Server, serving
+from celestial.settings import ServingSettings
+
+HERE = Path(__file__).resolve().parent
+FLOOR = "benchmarks.reference_services:Floor"
+NAIVE = "benchmarks.reference_services:Naive"
+BOUNDARY = "celestialbenchboundary"
+
+# wrk runs this: POST the prepared multipart body; at the end print the figures as one JSON line.
+WRK_SCRIPT = """
+local file = io.open(os.getenv("BENCH_BODY"), "rb")
+wrk.method = "POST"
+wrk.body = file:read("*all")
+file:close()
+done = function(summary, latency, requests)
+  local errors = summary.errors
+  io.write(string.format(
+    'BENCH {"requests": %d, "seconds": %f, "p50": %f, "p95": %f, "p99": %f, "errors": %d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3,
+    latency:percentile(95) / 1e3, latency:percentile(99) / 1e3,
+    errors.connect + errors.read + errors.write + errors.timeout + errors.status))
+end
+"""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    route: str
+    images: int  # per request
+    clients: int
+
+
+SCENARIOS = (
+    Scenario("/predict, 1 client", "/predict", images=1, clients=1),
+    Scenario("/predict, 32 clients", "/predict", images=1, clients=32),
+    Scenario("/predict_batch of 32, 4 clients", "/predict_batch", images=32, clients=4),
+)
+
+
+@dataclass(frozen=True)
+class Result:
+    target: str
+    scenario: str
+    requests_per_s: float
+    images_per_s: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    errors: int
+    peak_rss_mb: float
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target", required=True, help="a Bento tag, or module:Service")
+    parser.add_argument("--seconds", type=float, default=15, help="measured time per scenario")
+    parser.add_argument("--warmup", type=float, default=3, help="unmeasured time per scenario")
+    parser.add_argument("--env", action="append", default=[], metavar="CELESTIAL_X=VALUE")
+    parser.add_argument("--output", type=Path, default=Path("reports/benchmarks.json"))
+    parser.add_argument("--markdown", type=Path, default=Path("docs/benchmarks.md"))
+    args = parser.parse_args(argv)
+    env = dict(item.split("=", 1) for item in args.env)
+
+    with tempfile.TemporaryDirectory() as scratch:
+        bodies = request_bodies(Path(scratch))
+        targets = {"ours": args.target, "floor": FLOOR, "naive": NAIVE}
+        results, cold_starts = [], {}
+        for name, target in targets.items():
+            scenarios = SCENARIOS if name == "ours" else SCENARIOS[:2]
+            log = Path(scratch) / f"{name}.log"
+            with serving(target, log=log, cwd=HERE.parent, env=env) as server:
+                cold_starts[name] = round(server.started_in, 2)
+                for scenario in scenarios:
+                    results.append(measure(server, name, scenario, bodies, args))
+                    print(row(results[-1]), flush=True)
+
+    report = summarise(results, cold_starts, env)
+    print(table(report))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2) + "\n")
+    args.markdown.parent.mkdir(parents=True, exist_ok=True)
+    args.markdown.write_text(markdown(report, args))
+
+
+def request_bodies(folder: Path) -> dict[int, Path]:
+    """Multipart bodies holding 1 and 32 different rendered 128x128 JPEGs."""
+    images = render_dataset(folder / "images", images_per_class=4, seed=3, size=128)
+    bodies = {}
+    for count, field in ((1, "image"), (32, "images")):
+        parts = [
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{field}"; '
+            f'filename="{path.name}"\r\nContent-Type: image/jpeg\r\n\r\n'.encode()
+            + path.read_bytes()
+            + b"\r\n"
+            for path in images[:count]
+        ]
+        bodies[count] = folder / f"body-{count}"
+        bodies[count].write_bytes(b"".join(parts) + f"--{BOUNDARY}--\r\n".encode())
+    return bodies
+
+
+def measure(
+    server: Server, target: str, scenario: Scenario, bodies: dict, args: argparse.Namespace
+) -> Result:
+    """Warm up, then drive the scenario with wrk while sampling the server's memory."""
+    body = bodies[scenario.images]
+    wrk(server.url + scenario.route, body, scenario.clients, args.warmup)
+    peak = [server.rss_bytes()]
+    sampling = threading.Event()
+
+    def sample() -> None:
+        while not sampling.wait(0.2):
+            peak.append(server.rss_bytes())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    figures = wrk(server.url + scenario.route, body, scenario.clients, args.seconds)
+    sampling.set()
+    sampler.join()
+    per_second = figures["requests"] / figures["seconds"]
+    return Result(
+        target=target,
+        scenario=scenario.name,
+        requests_per_s=round(per_second, 1),
+        images_per_s=round(per_second * scenario.images, 1),
+        p50_ms=round(figures["p50"], 2),
+        p95_ms=round(figures["p95"], 2),
+        p99_ms=round(figures["p99"], 2),
+        errors=figures["errors"],
+        peak_rss_mb=round(max(peak) / 2**20, 1),
+    )
+
+
+def wrk(url: str, body: Path, clients: int, seconds: float) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(WRK_SCRIPT)
+        script.flush()
+        result = subprocess.run(
+            ["wrk", "-t1", f"-c{clients}", f"-d{max(seconds, 1):.0f}s", "--timeout", "10s",
+             "-s", script.name, "-H", f"Content-Type: multipart/form-data; boundary={BOUNDARY}",
+             url],
+            capture_output=True, text=True, check=True, env={**os.environ, "BENCH_BODY": str(body)},
+        )  # fmt: skip
+    line = next(line for line in result.stdout.splitlines() if line.startswith("BENCH "))
+    return json.loads(line.removeprefix("BENCH "))
+
+
+def summarise(results: list[Result], cold_starts: dict, env: dict) -> dict:
+    by = {(r.target, r.scenario): r for r in results}
+    ratios = {}
+    for scenario in SCENARIOS[:2]:
+        ours = by[("ours", scenario.name)].requests_per_s
+        ratios[scenario.name] = {
+            "of_floor": _ratio(ours, by[("floor", scenario.name)].requests_per_s, 3),
+            "of_naive": _ratio(ours, by[("naive", scenario.name)].requests_per_s, 2),
+        }
+    settings = ServingSettings(**{k.removeprefix("CELESTIAL_").lower(): v for k, v in env.items()})
+    return {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "cpu": _cpu_model(),
+            "python": platform.python_version(),
+        },
+        "settings": settings.model_dump(exclude={"model_tag"}),
+        "results": [asdict(r) for r in results],
+        "cold_start_s": cold_starts,
+        "ratios": ratios,
+    }
+
+
+def _ratio(ours: float, reference: float, digits: int) -> float | None:
+    return round(ours / reference, digits) if reference else None  # None: it served nothing
+
+
+def _percent(ratio: float | None) -> str:
+    return "n/a" if ratio is None else f"{ratio:.0%}"
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
+HEADER = (
+    "target",
+    "scenario",
+    "req/s",
+    "images/s",
+    "p50 ms",
+    "p95 ms",
+    "p99 ms",
+    "errors",
+    "peak RSS MB",
+)
+
+
+def row(r: Result) -> str:
+    cells = (r.target, r.scenario, r.requests_per_s, r.images_per_s, r.p50_ms, r.p95_ms,
+             r.p99_ms, r.errors, r.peak_rss_mb)  # fmt: skip
+    return f"{cells[0]:<6} {cells[1]:<32}" + "".join(f"{c:>12}" for c in cells[2:])
+
+
+def table(report: dict) -> str:
+    lines = [f"{HEADER[0]:<6} {HEADER[1]:<32}" + "".join(f"{h:>12}" for h in HEADER[2:])]
+    lines += [row(Result(**r)) for r in report["results"]]
+    lines.append(f"cold start (s): {report['cold_start_s']}")
+    for scenario, ratio in report["ratios"].items():
+        lines.append(
+            f"{scenario}: {_percent(ratio['of_floor'])} of the floor, {ratio['of_naive']}x naive"
+        )
+    return "\n".join(lines)
+
+
+def markdown(report: dict, args: argparse.Namespace) -> str:
+    rows = "\n".join(
+        "| " + " | ".join(str(v) for v in r.values()) + " |" for r in report["results"]
+    )
+    ratios = "\n".join(
+        f"| {scenario} | {_percent(ratio['of_floor'])} | {ratio['of_naive']}x |"
+        for scenario, ratio in report["ratios"].items()
+    )
+    settings = ", ".join(f"{k}={v}" for k, v in report["settings"].items())
+    machine = report["machine"]
+    return f"""# Serving benchmarks
+
+<!-- Written by benchmarks/bench.py (make bench). Do not edit: re-run it. -->
+
+Measured {report["when"]} on {machine["cpus"]} CPUs ({machine["cpu"]}), Python {machine["python"]},
+server and load generator (wrk, one thread) on the same machine over loopback;
+{args.seconds:.0f} s per scenario after {args.warmup:.0f} s of warm-up.
+
+- **ours**: the built Bento (`{args.target}`), i.e. `celestial.service`.
+- **floor**: the same setup and upload handling, decoding and preprocessing the image, no model.
+- **naive**: the same model called with `model.predict` per request, as the upstream guide does.
+
+Settings: {settings}.
+
+| target | scenario | req/s | images/s | p50 ms | p95 ms | p99 ms | errors | peak RSS MB |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+{rows}
+
+| scenario | ours / floor | ours / naive |
+| --- | --- | --- |
+{ratios}
+
+Cold start, process start to `/readyz` answering 200: {", ".join(f"{k} {v} s" for k, v in report["cold_start_s"].items())}.
+"""  # noqa: E501
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""The two references `make bench` measures our service against, in the same setup.
+
+- Floor: the framework's own limit. Decodes and preprocesses the upload exactly as /predict does
+  and answers with a response of the same shape, without running any model.
+- Naive: the same model served the way the upstream guide serves it, `model.predict` on each
+  request, with no compiled forward pass and no batching.
+
+Both take the same settings (workers, threads, limits) and middleware as celestial.service.
+"""
+
+import bentoml
+import numpy as np
+
+from celestial.http_errors import BodyLimit, ErrorEnvelope
+from celestial.imaging import open_image
+from celestial.schemas import Prediction
+from celestial.service import ImageUpload, configure_tensorflow, settings
+from celestial.store import load_keras_model
+
+SERVICE_OPTIONS = {
+    "workers": settings.workers,
+    "threads": settings.threads,
+    "traffic": {"timeout": 30},
+}
+
+
+@bentoml.service(**SERVICE_OPTIONS)
+class Floor:
+    model = bentoml.models.BentoModel(settings.model_tag)
+
+    def __init__(self) -> None:
+        self.preprocess = self.model.custom_objects["preprocess"]
+        self.labels = self.model.custom_objects["postprocess"].labels
+
+    @bentoml.api
+    def predict(self, image: ImageUpload) -> Prediction:
+        self.preprocess(open_image(image.read_bytes(), max_pixels=settings.max_image_pixels))
+        uniform = 1 / len(self.labels)
+        return Prediction(
+            prediction=self.labels[0],
+            probabilities=dict.fromkeys(self.labels, uniform),
+            novelty=0.0,
+            in_distribution=True,
+        )
+
+
+@bentoml.service(**SERVICE_OPTIONS)
+class Naive:
+    model = bentoml.models.BentoModel(settings.model_tag)
+
+    def __init__(self) -> None:
+        configure_tensorflow(settings)
+        self.keras_model = load_keras_model(self.model)
+        self.preprocess = self.model.custom_objects["preprocess"]
+        self.postprocess = self.model.custom_objects["postprocess"]
+        self.keras_model.predict(np.zeros((1, *self.keras_model.input_shape[1:]), np.uint8))
+
+    @bentoml.api
+    def predict(self, image: ImageUpload) -> Prediction:
+        array = self.preprocess(
+            open_image(image.read_bytes(), max_pixels=settings.max_image_pixels)
+        )
+        outputs = self.keras_model.predict(array[None], verbose=0)
+        return Prediction.model_validate(self.postprocess(outputs)[0])
+
+
+for service in (Floor, Naive):
+    service.add_asgi_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    service.add_asgi_middleware(ErrorEnvelope)
