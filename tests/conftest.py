@@ -89,6 +89,7 @@ def trained_model(tmp_path_factory: pytest.TempPathFactory):
     return save_model(
         MODEL_NAME,
         trained.model,
+        tflite_model=trained.tflite_model,
         preprocess=trained.preprocess,
         postprocess=trained.postprocess,
         labels={"project": "celestial", "stage": "test"},

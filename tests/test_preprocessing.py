@@ -66,8 +66,10 @@ def test_same_image_same_array() -> None:
     assert np.array_equal(preprocess(image), preprocess(image.copy()))
 
 
-# Two classes centred at 0 and 10 on the first of two embedding dimensions, threshold 3.
-NOVELTY = NoveltyScorer(means=np.array([[0.0, 0.0], [10.0, 0.0]]), precision=np.eye(2), threshold=3)
+# Two classes at 0 and 10 on the first of two embedding dimensions, unit spread, threshold 3.
+NOVELTY = NoveltyScorer(
+    whitening=np.eye(2), centres=np.array([[0.0, 0.0], [10.0, 0.0]]), threshold=3
+)
 
 
 def test_postprocess_labels_each_image_and_scores_its_novelty() -> None:

@@ -1,60 +1,84 @@
-"""Prediction with a stored model: the one path used by evaluation, tests and the service."""
+"""Prediction with a stored model: the one path used by evaluation, tests and the service.
 
+It runs the LiteRT flatbuffer the train stage stores beside the Keras model (see
+`celestial.model.to_tflite`): no TensorFlow is imported here, so the service starts without it.
+"""
+
+import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import bentoml
-import keras
 import numpy as np
-import tensorflow as tf
+from ai_edge_litert.interpreter import Interpreter
 from PIL import Image
 
 from celestial.preprocessing import Prediction
-from celestial.store import load_keras_model
-
-# Large enough to keep the CPU busy, small enough to bound memory on a big evaluation set.
-CHUNK = 256
+from celestial.store import SIGNATURE, TFLITE_FILE
 
 
-class Classifier:
-    """A model from the store with its stored preprocess and postprocess.
+class ModelLoadError(RuntimeError):
+    """A stored model that cannot be served: a file missing, unreadable or not what it claims."""
 
-    The forward pass is one compiled TensorFlow graph with a fixed input signature: `model.predict`
-    builds a dataset and an iterator on every call, which costs tens of milliseconds per request.
-    """
 
-    def __init__(
-        self,
-        model: keras.Model,
-        *,
-        preprocess: Callable[[Image.Image], np.ndarray],
-        postprocess: Callable[[dict[str, np.ndarray]], list[Prediction]],
-    ) -> None:
-        self.preprocess = preprocess
-        self.postprocess = postprocess
-        self.input_shape = tuple(model.input_shape[1:])
-        self._forward = tf.function(
-            lambda batch: model(batch, training=False),
-            input_signature=[tf.TensorSpec((None, *self.input_shape), tf.uint8)],
-        )
+class LiteModel:
+    """A model converted for LiteRT: uint8 image batches in, named output arrays out."""
 
-    @classmethod
-    def from_store(cls, bento_model: bentoml.Model) -> "Classifier":
-        return cls(
-            load_keras_model(bento_model),
-            preprocess=bento_model.custom_objects["preprocess"],
-            postprocess=bento_model.custom_objects["postprocess"],
-        )
+    def __init__(self, model: bytes, *, threads: int = 1) -> None:
+        interpreter = Interpreter(model_content=model, num_threads=threads)
+        self._runner = interpreter.get_signature_runner(SIGNATURE)
+        ((self._input, image),) = self._runner.get_input_details().items()
+        self.input_shape = tuple(int(d) for d in image["shape_signature"][1:])
+        self._lock = threading.Lock()  # an interpreter runs one batch at a time
 
     def outputs(self, batch: np.ndarray) -> dict[str, np.ndarray]:
         """Preprocessed uint8 images (n, h, w, 3) -> the model's outputs: "probabilities" (n,
         classes) and "embedding" (n, dimensions)."""
-        if batch.shape[1:] != self.input_shape:
-            raise ValueError(f"expected images of shape {self.input_shape}, got {batch.shape[1:]}")
-        chunks = [
-            {name: value.numpy() for name, value in self._forward(tf.constant(part)).items()}
-            for part in np.split(batch, range(CHUNK, len(batch), CHUNK))
-        ]
-        return {name: np.concatenate([chunk[name] for chunk in chunks]) for name in chunks[0]}
+        if batch.shape[1:] != self.input_shape or batch.dtype != np.uint8:
+            raise ValueError(
+                f"expected uint8 images of shape {self.input_shape}, "
+                f"got {batch.dtype} {batch.shape[1:]}"
+            )
+        with self._lock:  # the runner resizes its input to the batch, and returns copies
+            return self._runner(**{self._input: batch})
+
+
+class Classifier:
+    """A converted model with its stored preprocess and postprocess."""
+
+    def __init__(
+        self,
+        model: LiteModel,
+        *,
+        preprocess: Callable[[Image.Image], np.ndarray],
+        postprocess: Callable[[dict[str, np.ndarray]], list[Prediction]],
+    ) -> None:
+        self.model = model
+        self.preprocess = preprocess
+        self.postprocess = postprocess
+        self.input_shape = model.input_shape
+
+    @classmethod
+    def from_store(cls, bento_model: bentoml.Model, *, threads: int = 1) -> "Classifier":
+        """The classifier of a stored model; ModelLoadError says which part of it is broken."""
+        path = Path(bento_model.path_of(TFLITE_FILE))
+        try:
+            model = LiteModel(path.read_bytes(), threads=threads)
+        except (OSError, ValueError, RuntimeError) as error:
+            raise ModelLoadError(f"model {bento_model.tag}: {path}: {error}") from error
+        try:
+            custom = bento_model.custom_objects
+            preprocess, postprocess = custom["preprocess"], custom["postprocess"]
+        except Exception as error:  # unpickling a damaged file can raise anything
+            raise ModelLoadError(
+                f"model {bento_model.tag}: preprocess/postprocess in {bento_model.path}: "
+                f"{type(error).__name__}: {error}"
+            ) from error
+        return cls(model, preprocess=preprocess, postprocess=postprocess)
+
+    def outputs(self, batch: np.ndarray) -> dict[str, np.ndarray]:
+        """Preprocessed uint8 images (n, h, w, 3) -> the model's outputs (see LiteModel)."""
+        return self.model.outputs(batch)
 
     def predict(self, images: Sequence[Image.Image]) -> list[Prediction]:
         """Decoded PIL images -> labelled predictions, in order."""

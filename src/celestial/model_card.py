@@ -128,6 +128,8 @@ def _model(e: dict) -> str:
 - **Training:** Adam (learning rate {train["learning_rate"]}), batch {train["batch_size"]}, up
   to {train["epochs"]} epochs, early stopping on validation loss (patience {train["patience"]})
   keeping the best epoch; seeded, with deterministic TensorFlow kernels.
+- **Served as:** the same network converted to a LiteRT flatbuffer; evaluation and every figure
+  below run that converted model, exactly as the service does.
 """
 
 

@@ -1,17 +1,18 @@
 """The BentoML model store: save a trained model with its custom objects, export it, import it.
 
-The model directory in the store holds the Keras file and BentoML's model.yaml (labels, metadata)
-plus the pickled `preprocess` and `postprocess` custom objects. The exported `.bentomodel` archive
-is the file DVC versions, so `dvc pull` followed by `import_export` restores a model anywhere.
+The model directory in the store holds the model twice: `model.tflite`, the LiteRT flatbuffer that
+evaluation and serving run, and `model.keras`, the Keras model to inspect or train further. Beside
+them, BentoML's model.yaml (labels, metadata) and the pickled `preprocess` and `postprocess`
+custom objects. The exported `.bentomodel` archive is the file DVC versions, so `dvc pull`
+followed by `import_export` restores a model anywhere.
 """
 
 import os
 import tarfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bentoml
-import keras
 import yaml
 
 from celestial import cli
@@ -19,13 +20,19 @@ from celestial.config import load_params
 from celestial.errors import UserError
 from celestial.preprocessing import Postprocessor, Preprocessor
 
+if TYPE_CHECKING:  # Keras (and TensorFlow) only where a model is trained or inspected
+    import keras
+
 KERAS_FILE = "model.keras"
+TFLITE_FILE = "model.tflite"
+SIGNATURE = "serving_default"  # the LiteRT signature: input "image", outputs by name
 
 
 def save_model(
     name: str,
-    keras_model: keras.Model,
+    keras_model: "keras.Model",
     *,
+    tflite_model: bytes,
     preprocess: Preprocessor,
     postprocess: Postprocessor,
     labels: dict[str, str],
@@ -39,10 +46,13 @@ def save_model(
         custom_objects={"preprocess": preprocess, "postprocess": postprocess},
     ) as bento_model:
         keras_model.save(bento_model.path_of(KERAS_FILE))
+        Path(bento_model.path_of(TFLITE_FILE)).write_bytes(tflite_model)
     return bento_model
 
 
-def load_keras_model(bento_model: bentoml.Model) -> keras.Model:
+def load_keras_model(bento_model: bentoml.Model) -> "keras.Model":
+    import keras
+
     return keras.models.load_model(bento_model.path_of(KERAS_FILE), compile=False)
 
 

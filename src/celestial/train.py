@@ -40,6 +40,7 @@ def main() -> None:
     bento_model = save_model(
         params.base.model_name,
         trained.model,
+        tflite_model=trained.tflite_model,
         preprocess=trained.preprocess,
         postprocess=trained.postprocess,
         labels={"project": "celestial", "stage": "dev"},

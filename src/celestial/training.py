@@ -11,8 +11,8 @@ import tensorflow as tf
 
 from celestial.config import Params
 from celestial.data import Sample, load_arrays
-from celestial.inference import Classifier
-from celestial.model import build_model, serving_model
+from celestial.inference import Classifier, LiteModel
+from celestial.model import build_model, to_tflite
 from celestial.novelty import fit_novelty
 from celestial.preprocessing import Postprocessor, Preprocessor
 
@@ -23,15 +23,17 @@ Arrays = tuple[np.ndarray, np.ndarray]  # uint8 images (n, h, w, 3), class indic
 
 @dataclass(frozen=True)
 class TrainedClassifier:
-    """A fitted model with the preprocess and postprocess that go into the model store."""
+    """A fitted model, converted, with the preprocess and postprocess that go into the store."""
 
-    model: keras.Model  # outputs "probabilities" and "embedding"
+    model: keras.Model  # the serving model: outputs "probabilities" and "embedding"
+    tflite_model: bytes  # the same, converted for LiteRT: what evaluation and serving run
     preprocess: Preprocessor
     postprocess: Postprocessor
     val_metrics: dict[str, float]
 
     def classifier(self) -> Classifier:
-        return Classifier(self.model, preprocess=self.preprocess, postprocess=self.postprocess)
+        model = LiteModel(self.tflite_model)
+        return Classifier(model, preprocess=self.preprocess, postprocess=self.postprocess)
 
 
 def seed_everything(seed: int) -> None:
@@ -57,10 +59,10 @@ def train_classifier(
     verbose: int = 2,
 ) -> TrainedClassifier:
     """Fit, cutting the learning rate when validation loss stalls and stopping early (keeping the
-    best epoch); then fit the novelty scorer on the training embeddings and calibrate its
-    threshold on the validation ones."""
+    best epoch); convert the serving model for LiteRT; then fit the novelty scorer on the training
+    embeddings and calibrate its threshold on the validation ones, both as LiteRT computes them."""
     seed_everything(params.base.seed)
-    model = build_model(
+    networks = build_model(
         num_classes=len(labels),
         image_size=params.base.image_size,
         params=params.train,
@@ -74,7 +76,7 @@ def train_classifier(
             monitor="val_loss", patience=params.train.patience, restore_best_weights=True
         ),
     ]
-    model.fit(
+    networks.training.fit(
         *train,
         validation_data=val,
         epochs=params.train.epochs,
@@ -82,17 +84,18 @@ def train_classifier(
         callbacks=[*schedule, *callbacks],
         verbose=verbose,
     )
-    val_loss, val_accuracy = model.evaluate(*val, verbose=0)
+    val_loss, val_accuracy = networks.training.evaluate(*val, verbose=0)
 
-    serving = serving_model(model)
-    embed = lambda images: serving.predict(images, batch_size=256, verbose=0)["embedding"]  # noqa: E731
-    novelty = fit_novelty(embed(train[0]), train[1], len(labels)).calibrated(
-        embed(val[0]), keep=params.novelty.keep
-    )
+    tflite_model = to_tflite(networks.serving)
+    converted = LiteModel(tflite_model)
+    novelty = fit_novelty(
+        converted.outputs(train[0])["embedding"], train[1], len(labels)
+    ).calibrated(converted.outputs(val[0])["embedding"], keep=params.novelty.keep)
     log.info("novelty threshold %.3f keeps %.0f%% of validation images",
              novelty.threshold, 100 * params.novelty.keep)  # fmt: skip
     return TrainedClassifier(
-        model=serving,
+        model=networks.serving,
+        tflite_model=tflite_model,
         preprocess=Preprocessor(image_size=params.base.image_size),
         postprocess=Postprocessor(labels=labels, novelty=novelty),
         val_metrics={"val_accuracy": float(val_accuracy), "val_loss": float(val_loss)},
