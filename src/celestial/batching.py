@@ -1,9 +1,11 @@
-"""Dynamic batching inside one server process.
+"""Dynamic batching inside one server process, without a batching thread.
 
-Request threads hand their preprocessed images to a Batcher and wait; one thread runs the model
-on everything queued at that moment. Under load the batches grow by themselves (requests queue
-while the model runs), and with a single client each request runs at once, without waiting for
-company. A small optional window lets a batch wait for more requests.
+Request threads queue their preprocessed images. A thread that finds no batch running becomes the
+leader: it runs everything queued at that moment (up to max_batch_size items) in one model call,
+hands each waiting thread its results, and goes on until its own images are done; then the next
+waiting thread leads. Under load the batches grow by themselves (requests queue while the model
+runs), and a lone request runs at once in its own thread, without waiting for company or for a
+hand-off to another thread. A small optional window lets a leader wait for more requests.
 
 BentoML's own adaptive batching batches endpoints whose input is a list, and runs the merged batch
 through one call, so a bad image in one request would fail its neighbours; here each request is
@@ -12,26 +14,27 @@ too.
 """
 
 import logging
-import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
 
-_STOP = object()  # queued by close()
-
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
-@dataclass
+@dataclass(eq=False)
 class _Job(Generic[Item, Result]):
     items: Sequence[Item]
-    future: Future[list[Result]] = field(default_factory=Future)
+    results: list | None = None
+    error: BaseException | None = None
+    finished: bool = False
+    leads: bool = False  # handed the lead by the previous leader
+    woken: threading.Event = field(default_factory=threading.Event)
 
 
 class Batcher(Generic[Item, Result]):
@@ -47,59 +50,71 @@ class Batcher(Generic[Item, Result]):
         self._run = run
         self._max_batch_size = max_batch_size
         self._window = window_ms / 1000
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._held = None  # a job (or _STOP) taken from the queue that belongs to the next batch
-        self._thread = threading.Thread(target=self._serve, name="batcher", daemon=True)
-        self._thread.start()
+        self._lock = threading.Lock()  # guards the queue and the lead
+        self._arrived = threading.Condition(self._lock)  # a leader waiting out the window
+        self._queue: deque[_Job] = deque()
+        self._leading = False
 
     def __call__(self, items: Sequence[Item]) -> list[Result]:
         """Run items in the next batch and return their results; re-raises the batch's error."""
         job: _Job[Item, Result] = _Job(items)
-        self._queue.put(job)
-        return job.future.result()
+        with self._lock:
+            self._queue.append(job)
+            self._arrived.notify()
+            job.leads = not self._leading
+            self._leading = True
+        if not job.leads:
+            job.woken.wait()  # finished by a leader, or handed the lead
+        if not job.finished:
+            self._lead(job)
+        if job.error is not None:
+            raise job.error
+        return job.results
 
-    def close(self) -> None:
-        """Stop the batching thread once the queued work is done."""
-        self._queue.put(_STOP)
-        self._thread.join()
-
-    def _serve(self) -> None:
-        while jobs := self._gather():
-            items = [item for job in jobs for item in job.items]
-            try:
-                results = self._run(items)
-            except Exception as error:  # every caller in the batch gets the error
-                log.exception("batch of %d failed", len(items))
-                for job in jobs:
-                    job.future.set_exception(error)
-                continue
-            start = 0
-            for job in jobs:
-                job.future.set_result(results[start : start + len(job.items)])
-                start += len(job.items)
-
-    def _gather(self) -> list[_Job]:
-        """The next batch: what is queued now, up to max_batch_size items; [] once closed."""
-        first, self._held = self._held or self._queue.get(), None
-        if first is _STOP:
-            return []
-        jobs, size = [first], len(first.items)
-        deadline = time.monotonic() + self._window
-        while size < self._max_batch_size:
-            job = self._next(deadline)
-            if job is None:
-                break
-            if job is _STOP or size + len(job.items) > self._max_batch_size:
-                self._held = job  # it starts the next round
-                break
-            jobs.append(job)
-            size += len(job.items)
-        return jobs
-
-    def _next(self, deadline: float) -> "_Job | object | None":
-        """The next queued job, waiting until the deadline at most; None if there is none."""
-        remaining = deadline - time.monotonic()
+    def _lead(self, own: _Job) -> None:
+        """Run batches until `own` is finished, then hand the lead to the oldest waiting job."""
         try:
-            return self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
-        except queue.Empty:
-            return None
+            while not own.finished:
+                self._run_batch(self._take())
+        finally:
+            with self._lock:
+                if self._queue:
+                    successor = self._queue[0]
+                    successor.leads = True
+                    successor.woken.set()
+                else:
+                    self._leading = False
+
+    def _take(self) -> list[_Job]:
+        """The queued jobs, oldest first, up to max_batch_size items (at least one job)."""
+        deadline = time.monotonic() + self._window
+        with self._lock:
+            while (
+                self._queued_items() < self._max_batch_size
+                and (remaining := deadline - time.monotonic()) > 0
+            ):
+                self._arrived.wait(remaining)
+            batch = [self._queue.popleft()]  # the oldest job, however large
+            size = len(batch[0].items)
+            while self._queue and size + len(self._queue[0].items) <= self._max_batch_size:
+                batch.append(self._queue.popleft())
+                size += len(batch[-1].items)
+            return batch
+
+    def _queued_items(self) -> int:
+        return sum(len(job.items) for job in self._queue)
+
+    def _run_batch(self, batch: list[_Job]) -> None:
+        items = [item for job in batch for item in job.items]
+        try:
+            results, error = self._run(items), None
+        except Exception as failure:  # every caller in the batch gets the error
+            log.exception("batch of %d failed", len(items))
+            results, error = None, failure
+        start = 0
+        for job in batch:
+            if error is None:
+                job.results = results[start : start + len(job.items)]
+                start += len(job.items)
+            job.error, job.finished = error, True
+            job.woken.set()
