@@ -208,3 +208,15 @@ def test_still_serving_after_errors(client: TestClient, held_out):
     path = held_out["Neptune"][0]
     response = client.post("/predict", files={"image": (path.name, path.read_bytes())})
     assert response.json()["prediction"] == "Neptune"
+
+
+def test_openapi_documents_the_error_shape(client: TestClient):
+    spec = client.get("/docs.json").json()
+    assert "ErrorResponse" in spec["components"]["schemas"]
+    assert "InvalidArgument" not in spec["components"]["schemas"]
+    for route in ("/predict", "/predict_batch"):
+        responses = spec["paths"][route]["post"]["responses"]
+        assert {"200", "400", "413", "415", "500"} <= set(responses)
+        for status in ("400", "413", "415"):
+            schema = responses[status]["content"]["application/json"]["schema"]
+            assert schema == {"$ref": "#/components/schemas/ErrorResponse"}

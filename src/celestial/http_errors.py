@@ -41,11 +41,17 @@ def error_body(status: int, message: str, **extra: Any) -> bytes:
     return json.dumps(body).encode()
 
 
-class ErrorEnvelope:
-    """ASGI middleware: rewrite every 4xx/5xx body into the one error shape."""
+class ResponseRewriter:
+    """ASGI middleware base: replace the JSON body of the responses `wants` picks."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+
+    def wants(self, scope: Scope, status: int) -> bool:
+        raise NotImplementedError
+
+    def rewrite(self, status: int, body: bytes) -> bytes:
+        raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,10 +60,10 @@ class ErrorEnvelope:
         start: Message | None = None
         body = b""
 
-        async def rewrite(message: Message) -> None:
+        async def rewriting(message: Message) -> None:
             nonlocal start, body
-            if message["type"] == "http.response.start" and message["status"] >= 400:
-                start = message  # hold it until the body is known
+            if message["type"] == "http.response.start" and self.wants(scope, message["status"]):
+                start = message  # hold it until the whole body is known
                 return
             if start is None:
                 await send(message)
@@ -65,7 +71,7 @@ class ErrorEnvelope:
             body += message.get("body", b"")
             if message.get("more_body"):
                 return
-            new_body = _envelope(start["status"], body)
+            new_body = self.rewrite(start["status"], body)
             headers = [
                 (name, value)
                 for name, value in start.get("headers", [])
@@ -78,7 +84,17 @@ class ErrorEnvelope:
             await send({**start, "headers": headers})
             await send({"type": "http.response.body", "body": new_body})
 
-        await self.app(scope, receive, rewrite)
+        await self.app(scope, receive, rewriting)
+
+
+class ErrorEnvelope(ResponseRewriter):
+    """ASGI middleware: rewrite every 4xx/5xx body into the one error shape."""
+
+    def wants(self, scope: Scope, status: int) -> bool:
+        return status >= 400
+
+    def rewrite(self, status: int, body: bytes) -> bytes:
+        return _envelope(status, body)
 
 
 def _envelope(status: int, body: bytes) -> bytes:

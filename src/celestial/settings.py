@@ -1,15 +1,15 @@
 """Serving settings, read from CELESTIAL_* environment variables (typed, validated at start-up).
 
 Training knobs live in params.yaml because DVC versions them; these are deployment knobs, which a
-container or a Kubernetes manifest sets per environment. The defaults were chosen by `make bench`
-on 2 cores (docs/benchmarks.md).
+container or a Kubernetes manifest sets per environment. The defaults were chosen by measurement
+on 2 cores: benchmarks/sweep.py, results in docs/tuning.md.
 """
 
 from functools import cache
 from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PositiveInt = Annotated[int, Field(gt=0)]
 MEGABYTE = 1024 * 1024
@@ -37,12 +37,24 @@ class ServingSettings(BaseSettings):
     )
     workers: PositiveInt = Field(1, description="Server processes, each with its own model.")
     threads: PositiveInt = Field(8, description="Concurrent requests a worker decodes at once.")
-    tf_intra_op_threads: Annotated[int, Field(ge=0)] = Field(
-        2, description="TensorFlow threads inside one operation (0: one per core)."
+    inference_threads: PositiveInt = Field(
+        1, description="Threads LiteRT may use for one batch of the model."
     )
-    tf_inter_op_threads: Annotated[int, Field(ge=0)] = Field(
-        1, description="TensorFlow operations run in parallel (0: TensorFlow decides)."
+    api_key: SecretStr | None = Field(
+        None, description="When set, every endpoint but health, metrics and docs needs this key."
     )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Web origins allowed to call the API from a browser, comma-separated; "
+        "none by default (CORS off).",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
 
 
 @cache
