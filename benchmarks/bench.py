@@ -2,12 +2,14 @@
 
     python benchmarks/bench.py --target celestial-classifier:latest     (make bench does this)
 
-Each server is started on loopback with the same settings, its cold start timed (process start to
-/readyz answering 200), then each scenario is driven by wrk for a bounded time after a warm-up.
-Reported per scenario: requests/s, images/s, p50/p95/p99 latency, errors (non-2xx and socket
-errors) and the peak resident memory of the server's processes. Printed as a table, written as
-JSON and as docs/benchmarks.md. Settings go to the servers as CELESTIAL_* variables (--env), so
-a sweep needs no code change.
+The three servers are started on loopback with the same settings, one after the other, each
+cold start timed (process start to /readyz answering 200). Then each scenario is driven by wrk,
+after a warm-up, in rounds that visit every server in turn: the machine is shared and noisy, so
+servers are compared within a round and each figure is the median over the rounds. Reported per
+scenario: requests/s, images/s, p50/p95/p99 latency, errors (non-2xx and socket errors) and the
+peak resident memory of the server's processes. Printed as a table, written as JSON and as
+docs/benchmarks.md. Settings go to the servers as CELESTIAL_* variables (--env), so a sweep
+needs no code change.
 """
 
 import argparse
@@ -18,9 +20,11 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from statistics import median
 
 from celestial.render import render_dataset
 from celestial.server_process import Server, serving
@@ -79,7 +83,8 @@ class Result:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--target", required=True, help="a Bento tag, or module:Service")
-    parser.add_argument("--seconds", type=float, default=15, help="measured time per scenario")
+    parser.add_argument("--seconds", type=float, default=8, help="measured time per round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per scenario")
     parser.add_argument("--warmup", type=float, default=3, help="unmeasured time per scenario")
     parser.add_argument("--env", action="append", default=[], metavar="CELESTIAL_X=VALUE")
     parser.add_argument("--output", type=Path, default=Path("reports/benchmarks.json"))
@@ -87,20 +92,28 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     env = dict(item.split("=", 1) for item in args.env)
 
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch, ExitStack() as servers:
         bodies = request_bodies(Path(scratch))
         targets = {"ours": args.target, "floor": FLOOR, "naive": NAIVE}
-        results, cold_starts = [], {}
-        for name, target in targets.items():
-            scenarios = SCENARIOS if name == "ours" else SCENARIOS[:2]
-            log = Path(scratch) / f"{name}.log"
-            with serving(target, log=log, cwd=HERE.parent, env=env) as server:
-                cold_starts[name] = round(server.started_in, 2)
-                for scenario in scenarios:
-                    results.append(measure(server, name, scenario, bodies, args))
-                    print(row(results[-1]), flush=True)
+        running = {
+            name: servers.enter_context(
+                serving(target, log=Path(scratch) / f"{name}.log", cwd=HERE.parent, env=env)
+            )
+            for name, target in targets.items()
+        }
+        rounds = []
+        for scenario in SCENARIOS:
+            names = list(running) if scenario.route == "/predict" else ["ours"]
+            for name in names:
+                wrk(running[name].url + scenario.route, bodies[scenario.images], scenario.clients,
+                    args.warmup)  # fmt: skip
+            for number in range(1, args.rounds + 1):
+                for name in names:
+                    rounds.append(measure(running[name], name, scenario, bodies, args.seconds))
+                    print(f"round {number}: {row(rounds[-1])}", flush=True)
+        cold_starts = {name: round(server.started_in, 2) for name, server in running.items()}
 
-    report = summarise(results, cold_starts, env)
+    report = summarise(rounds, cold_starts, env)
     print(table(report))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
@@ -108,11 +121,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     args.markdown.write_text(markdown(report, args))
 
 
-def request_bodies(folder: Path) -> dict[int, Path]:
-    """Multipart bodies holding 1 and 32 different rendered 128x128 JPEGs."""
+def request_bodies(folder: Path, batch_images: int = 32) -> dict[int, Path]:
+    """Multipart bodies holding 1 and batch_images different rendered 128x128 JPEGs."""
     images = render_dataset(folder / "images", images_per_class=4, seed=3, size=128)
     bodies = {}
-    for count, field in ((1, "image"), (32, "images")):
+    for count, field in ((1, "image"), (batch_images, "images")):
         parts = [
             f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{field}"; '
             f'filename="{path.name}"\r\nContent-Type: image/jpeg\r\n\r\n'.encode()
@@ -126,11 +139,10 @@ def request_bodies(folder: Path) -> dict[int, Path]:
 
 
 def measure(
-    server: Server, target: str, scenario: Scenario, bodies: dict, args: argparse.Namespace
+    server: Server, target: str, scenario: Scenario, bodies: dict, seconds: float
 ) -> Result:
-    """Warm up, then drive the scenario with wrk while sampling the server's memory."""
+    """Drive the scenario with wrk while sampling the server's memory."""
     body = bodies[scenario.images]
-    wrk(server.url + scenario.route, body, scenario.clients, args.warmup)
     peak = [server.rss_bytes()]
     sampling = threading.Event()
 
@@ -140,7 +152,7 @@ def measure(
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    figures = wrk(server.url + scenario.route, body, scenario.clients, args.seconds)
+    figures = wrk(server.url + scenario.route, body, scenario.clients, seconds)
     sampling.set()
     sampler.join()
     per_second = figures["requests"] / figures["seconds"]
@@ -171,14 +183,28 @@ def wrk(url: str, body: Path, clients: int, seconds: float) -> dict:
     return json.loads(line.removeprefix("BENCH "))
 
 
-def summarise(results: list[Result], cold_starts: dict, env: dict) -> dict:
-    by = {(r.target, r.scenario): r for r in results}
+def summarise(rounds: list[Result], cold_starts: dict, env: dict) -> dict:
+    """Per scenario and target, the median over rounds (errors summed, memory at its peak); the
+    ratios are medians of the per-round ratios, each from measurements minutes apart at most."""
+    groups: dict[tuple[str, str], list[Result]] = {}
+    for result in rounds:
+        groups.setdefault((result.target, result.scenario), []).append(result)
+    results = [
+        Result(
+            target=target,
+            scenario=scenario,
+            **{f: round(median(getattr(r, f) for r in runs), 2) for f in MEDIAN_FIELDS},
+            errors=sum(r.errors for r in runs),
+            peak_rss_mb=max(r.peak_rss_mb for r in runs),
+        )
+        for (target, scenario), runs in groups.items()
+    ]
     ratios = {}
     for scenario in SCENARIOS[:2]:
-        ours = by[("ours", scenario.name)].requests_per_s
+        ours = [r.requests_per_s for r in groups[("ours", scenario.name)]]
         ratios[scenario.name] = {
-            "of_floor": _ratio(ours, by[("floor", scenario.name)].requests_per_s, 3),
-            "of_naive": _ratio(ours, by[("naive", scenario.name)].requests_per_s, 2),
+            "of_floor": _median_ratio(ours, groups[("floor", scenario.name)], 3),
+            "of_naive": _median_ratio(ours, groups[("naive", scenario.name)], 2),
         }
     settings = ServingSettings(**{k.removeprefix("CELESTIAL_").lower(): v for k, v in env.items()})
     return {
@@ -190,13 +216,20 @@ def summarise(results: list[Result], cold_starts: dict, env: dict) -> dict:
         },
         "settings": settings.model_dump(exclude={"model_tag"}),
         "results": [asdict(r) for r in results],
+        "rounds": [asdict(r) for r in rounds],
         "cold_start_s": cold_starts,
         "ratios": ratios,
     }
 
 
-def _ratio(ours: float, reference: float, digits: int) -> float | None:
-    return round(ours / reference, digits) if reference else None  # None: it served nothing
+MEDIAN_FIELDS = ("requests_per_s", "images_per_s", "p50_ms", "p95_ms", "p99_ms")
+
+
+def _median_ratio(ours: list[float], reference: list[Result], digits: int) -> float | None:
+    ratios = [
+        o / r.requests_per_s for o, r in zip(ours, reference, strict=True) if r.requests_per_s
+    ]
+    return round(median(ratios), digits) if ratios else None  # None: it served nothing
 
 
 def _percent(ratio: float | None) -> str:
@@ -255,8 +288,10 @@ def markdown(report: dict, args: argparse.Namespace) -> str:
 <!-- Written by benchmarks/bench.py (make bench). Do not edit: re-run it. -->
 
 Measured {report["when"]} on {machine["cpus"]} CPUs ({machine["cpu"]}), Python {machine["python"]},
-server and load generator (wrk, one thread) on the same machine over loopback;
-{args.seconds:.0f} s per scenario after {args.warmup:.0f} s of warm-up.
+server and load generator (wrk, one thread) on the same machine over loopback. Per scenario,
+{args.warmup:.0f} s of warm-up, then {args.rounds} rounds of {args.seconds:.0f} s visiting each
+server in turn; figures are medians over the rounds (errors: total; memory: peak), ratios the
+median of the per-round ratios.
 
 - **ours**: the built Bento (`{args.target}`), i.e. `celestial.service`.
 - **floor**: the same setup and upload handling, decoding and preprocessing the image, no model.

@@ -2,10 +2,11 @@
 
 - Floor: the framework's own limit. Decodes and preprocesses the upload exactly as /predict does
   and answers with a response of the same shape, without running any model.
-- Naive: the same model served the way the upstream guide serves it, `model.predict` on each
-  request, with no compiled forward pass and no batching.
+- Naive: the same model served the way the upstream guide serves it: the Keras model (stored
+  beside the LiteRT one), `model.predict` on each request, no batching.
 
-Both take the same settings (workers, threads, limits) and middleware as celestial.service.
+Both take the same settings (workers, threads, limits), middleware and start-up (a frozen heap)
+as celestial.service.
 """
 
 import bentoml
@@ -14,7 +15,7 @@ import numpy as np
 from celestial.http_errors import BodyLimit, ErrorEnvelope
 from celestial.imaging import open_image
 from celestial.schemas import Prediction
-from celestial.service import ImageUpload, configure_tensorflow, settings
+from celestial.service import ImageUpload, freeze_heap, settings
 from celestial.store import load_keras_model
 
 SERVICE_OPTIONS = {
@@ -31,6 +32,7 @@ class Floor:
     def __init__(self) -> None:
         self.preprocess = self.model.custom_objects["preprocess"]
         self.labels = self.model.custom_objects["postprocess"].labels
+        freeze_heap()
 
     @bentoml.api
     def predict(self, image: ImageUpload) -> Prediction:
@@ -49,11 +51,11 @@ class Naive:
     model = bentoml.models.BentoModel(settings.model_tag)
 
     def __init__(self) -> None:
-        configure_tensorflow(settings)
         self.keras_model = load_keras_model(self.model)
         self.preprocess = self.model.custom_objects["preprocess"]
         self.postprocess = self.model.custom_objects["postprocess"]
         self.keras_model.predict(np.zeros((1, *self.keras_model.input_shape[1:]), np.uint8))
+        freeze_heap()
 
     @bentoml.api
     def predict(self, image: ImageUpload) -> Prediction:

@@ -19,7 +19,7 @@ def test_benchmark_harness_smoke(trained_model, tmp_path: Path) -> None:
     model = f"CELESTIAL_MODEL_TAG={trained_model.tag}"
     subprocess.run(
         [sys.executable, "benchmarks/bench.py", "--target", "celestial.service:CelestialClassifier",
-         "--seconds", "1", "--warmup", "1", "--env", model,
+         "--seconds", "1", "--rounds", "1", "--warmup", "1", "--env", model,
          "--output", str(report), "--markdown", str(markdown)],
         cwd=PROJECT_ROOT, check=True, timeout=300, env={**os.environ, "PATH": TOOLS_PATH},
     )  # fmt: skip

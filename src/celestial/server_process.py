@@ -1,7 +1,11 @@
 """A BentoML server as a child process: for the integration tests, the benchmark and fault tests.
 
-It runs in a process group of its own, so stopping it stops BentoML's workers too, and its memory
-is the sum over that group.
+BentoML's workers run in sessions of their own, so the server is followed as a process tree: its
+memory is the sum over the tree, and if it does not stop its workers when asked, they are killed.
+
+Each server gets a BentoML home of its own that shares the models and Bentos of the current one:
+`bentoml serve` empties <home>/prometheus_multiproc_dir as it starts, so servers sharing a home
+(the tests and the benchmark run several) would blank each other's /metrics for good.
 """
 
 import os
@@ -10,9 +14,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +36,7 @@ class Server:
 
     def rss_bytes(self) -> int:
         """Resident memory of the server and all its workers."""
-        return group_rss(self.process.pid)
+        return sum(_rss(pid) for pid in process_tree(self.process.pid))
 
 
 def free_port() -> int:
@@ -47,22 +52,35 @@ def serving(
     """Run `bentoml serve <args>` on a free loopback port until /readyz answers 200."""
     port = free_port()
     command = ["bentoml", "serve", *args, "--host", "127.0.0.1", "--port", str(port)]
-    started = time.monotonic()
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            cwd=cwd,
-            env={**os.environ, "PATH": TOOLS_PATH, **(env or {})},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(url, process, log, timeout)
-        yield Server(url, process, started_in=time.monotonic() - started)
-    finally:
-        stop(process)
+    env = {**os.environ, "PATH": TOOLS_PATH, **(env or {})}
+    with own_home(env.get("BENTOML_HOME")) as home:
+        started = time.monotonic()
+        with log.open("wb") as output:
+            process = subprocess.Popen(
+                command,
+                cwd=cwd,
+                env={**env, "BENTOML_HOME": home},
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_ready(url, process, log, timeout)
+            yield Server(url, process, started_in=time.monotonic() - started)
+        finally:
+            stop(process)
+
+
+@contextmanager
+def own_home(store: str | None) -> Iterator[str]:
+    """A temporary BentoML home whose models and Bentos are those of `store` (default ~/bentoml)."""
+    source = Path(store or Path.home() / "bentoml")
+    with tempfile.TemporaryDirectory(prefix="bentoml-home-") as home:
+        for name in ("models", "bentos"):
+            (source / name).mkdir(parents=True, exist_ok=True)
+            (Path(home) / name).symlink_to(source / name)
+        yield home
 
 
 def wait_until_ready(url: str, process: subprocess.Popen, log: Path, timeout: float) -> None:
@@ -81,26 +99,38 @@ def wait_until_ready(url: str, process: subprocess.Popen, log: Path, timeout: fl
 
 
 def stop(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    """SIGTERM, as an orchestrator would (BentoML drains and stops its workers); then SIGKILL."""
+    tree = process_tree(process.pid)
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=20)
+    for pid in tree:
+        with suppress(ProcessLookupError):  # already gone, as it should be
+            os.kill(pid, signal.SIGKILL)
+    process.wait()
 
 
-def group_rss(group: int) -> int:
-    """Sum of resident memory of the processes in a process group, from /proc."""
-    total = 0
+def process_tree(root: int) -> list[int]:
+    """The process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) == group:  # pgrp is the 5th field; 3rd after the command
-                total += int((entry / "statm").read_text().split()[1]) * PAGE_SIZE
-        except (OSError, IndexError, ValueError):
-            continue  # the process ended while we looked
-    return total
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # the process ended while we looked
+            children.setdefault(parent, []).append(int(entry.name))
+    tree, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        tree.append(pid)
+        pending += children.get(pid, [])
+    return tree
+
+
+def _rss(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_SIZE
+    except (OSError, IndexError, ValueError):
+        return 0
