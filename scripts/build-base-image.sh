@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Build a stand-in for docker.io/library/python:3.11-slim from Debian packages, for builders that
+# cannot pull from Docker Hub. BentoML's generated Dockerfile starts FROM python:3.11-slim; this
+# image offers what it uses: Debian bookworm, python3.11 as `python`, pip, venv, apt and CA
+# certificates. Needs root (debootstrap) and podman.
+#
+#   scripts/build-base-image.sh [IMAGE]     (default: docker.io/library/python:3.11-slim)
+set -euo pipefail
+
+image=${1:-docker.io/library/python:3.11-slim}
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+
+debootstrap --variant=minbase \
+  --include=python3.11,python3-pip,python3-venv,ca-certificates \
+  bookworm "$root" http://deb.debian.org/debian >/dev/null
+
+# pip may install into this interpreter (Debian marks it externally managed).
+rm -f "$root"/usr/lib/python3.11/EXTERNALLY-MANAGED
+ln -sf /usr/bin/python3.11 "$root/usr/local/bin/python"
+ln -sf /usr/bin/python3.11 "$root/usr/local/bin/python3"
+ln -sf /usr/bin/pip3 "$root/usr/local/bin/pip"
+# The builder's package sources and CA bundle, so apt and pip inside reach the same registries.
+cp /etc/apt/sources.list "$root/etc/apt/sources.list" 2>/dev/null || true
+cp -r /etc/apt/sources.list.d/. "$root/etc/apt/sources.list.d/" 2>/dev/null || true
+cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
+rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+
+tar -C "$root" -c . | podman import \
+  --change 'ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt' \
+  --change 'ENV UV_NATIVE_TLS=1' \
+  --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin' \
+  --change 'CMD ["python"]' \
+  - "$image" >/dev/null
+echo "built $image"
