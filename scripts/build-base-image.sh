@@ -24,11 +24,16 @@ ln -sf /usr/bin/pip3 "$root/usr/local/bin/pip"
 cp /etc/apt/sources.list "$root/etc/apt/sources.list" 2>/dev/null || true
 cp -r /etc/apt/sources.list.d/. "$root/etc/apt/sources.list.d/" 2>/dev/null || true
 cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
+# The builder's local CAs (an egress proxy's, say) survive the update-ca-certificates that
+# installing ca-certificates in the Bento's Dockerfile runs.
+mkdir -p "$root/usr/local/share/ca-certificates"
+cp -r /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/" 2>/dev/null || true
 rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
 
 tar -C "$root" -c . | podman import \
   --change 'ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt' \
   --change 'ENV UV_NATIVE_TLS=1' \
+  --change 'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' \
   --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin' \
   --change 'CMD ["python"]' \
   - "$image" >/dev/null
