@@ -41,6 +41,18 @@ def error_body(status: int, message: str, **extra: Any) -> bytes:
     return json.dumps(body).encode()
 
 
+async def send_error(send: Send, status: int, message: str, *headers: tuple[bytes, bytes]) -> None:
+    """Answer with the one error shape from ASGI middleware, before or instead of the app."""
+    body = error_body(status, message)
+    start_headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *headers,
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": start_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 class ResponseRewriter:
     """ASGI middleware base: replace the JSON body of the responses `wants` picks."""
 
@@ -163,16 +175,5 @@ class BodyLimit:
         await self.app(scope, counted, replace_if_exceeded)
 
     async def _refuse(self, send: Send) -> None:
-        body = error_body(413, f"the request body is over the limit of {self.max_bytes:,} bytes")
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        message = f"the request body is over the limit of {self.max_bytes:,} bytes"
+        await send_error(send, 413, message, (b"connection", b"close"))

@@ -10,7 +10,7 @@ import hmac
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from celestial.http_errors import error_body
+from celestial.http_errors import send_error
 
 # Open without a key: orchestrators probe health, Prometheus scrapes, people read the docs.
 OPEN_PATHS = frozenset({"/livez", "/readyz", "/healthz", "/metrics", "/", "/docs.json"})
@@ -28,19 +28,12 @@ class ApiKeyAuth:
         if scope["type"] != "http" or _is_open(scope) or self._presented(scope):
             await self.app(scope, receive, send)
             return
-        body = error_body(401, "a valid API key is required: send `Authorization: Bearer <key>`")
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 401,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"www-authenticate", b'Bearer realm="celestial"'),
-                ],
-            }
+        await send_error(
+            send,
+            401,
+            "a valid API key is required: send `Authorization: Bearer <key>`",
+            (b"www-authenticate", b'Bearer realm="celestial"'),
         )
-        await send({"type": "http.response.body", "body": body})
 
     def _presented(self, scope: Scope) -> bool:
         headers = dict(scope["headers"])
