@@ -43,7 +43,6 @@ def image_folder(tmp_path: Path) -> Path:
 
 # Bodies a tiny model tells apart after a few seconds of training.
 TEST_BODIES = ("Earth", "Mars", "Neptune", "Saturn")
-MODEL_NAME = "celestial_bodies_classifier"  # what the service serves by default
 
 
 def project_params(overrides: dict):
@@ -72,8 +71,7 @@ def trained_model(tmp_path_factory: pytest.TempPathFactory):
     from celestial.data import scan_image_folder, split_samples
     from celestial.preprocessing import Preprocessor
     from celestial.render import render_dataset
-    from celestial.store import save_model
-    from celestial.train import model_metadata
+    from celestial.train import save_trained
     from celestial.training import load_for_labels, train_classifier
 
     root = tmp_path_factory.mktemp("rendered")
@@ -86,15 +84,7 @@ def trained_model(tmp_path_factory: pytest.TempPathFactory):
         load_for_labels(splits[name], folder.labels, preprocess) for name in ("train", "val")
     )
     trained = train_classifier(train, val, folder.labels, params, verbose=0)
-    return save_model(
-        MODEL_NAME,
-        trained.model,
-        tflite_model=trained.tflite_model,
-        preprocess=trained.preprocess,
-        postprocess=trained.postprocess,
-        labels={"project": "celestial", "stage": "test"},
-        metadata=model_metadata(params, trained),
-    )
+    return save_trained(params, trained, stage="test")
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import logging
 import subprocess
 from typing import Any
 
+import bentoml
 from dvclive import Live
 from dvclive.keras import DVCLiveCallback
 
@@ -37,18 +38,23 @@ def main() -> None:
     live = Live(str(params.paths.train_reports), save_dvc_exp=False, dvcyaml=None)
     trained = train_classifier(train, val, labels, params, callbacks=[DVCLiveCallback(live=live)])
 
-    bento_model = save_model(
+    bento_model = save_trained(params, trained, stage="dev")
+    export_model(bento_model, params.model_export)
+    log.info("saved %s (validation accuracy %.4f), exported to %s",
+             bento_model.tag, trained.val_metrics["val_accuracy"], params.model_export)  # fmt: skip
+
+
+def save_trained(params: Params, trained: TrainedClassifier, *, stage: str) -> bentoml.Model:
+    """Save a trained classifier into the BentoML store under the configured name."""
+    return save_model(
         params.base.model_name,
         trained.model,
         tflite_model=trained.tflite_model,
         preprocess=trained.preprocess,
         postprocess=trained.postprocess,
-        labels={"project": "celestial", "stage": "dev"},
+        labels={"project": "celestial", "stage": stage},
         metadata=model_metadata(params, trained),
     )
-    export_model(bento_model, params.model_export)
-    log.info("saved %s (validation accuracy %.4f), exported to %s",
-             bento_model.tag, trained.val_metrics["val_accuracy"], params.model_export)  # fmt: skip
 
 
 def model_metadata(params: Params, trained: TrainedClassifier) -> dict[str, Any]:
