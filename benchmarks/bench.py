@@ -4,8 +4,9 @@
 
 The three servers are started on loopback with the same settings, one after the other, each
 cold start timed (process start to /readyz answering 200). Then each scenario is driven by wrk,
-after a warm-up, in rounds that visit every server in turn: the machine is shared and noisy, so
-servers are compared within a round and each figure is the median over the rounds. Reported per
+after a warm-up, in rounds that visit every server in turn (each round starting with another,
+each measurement once all servers are idle): the machine is shared and noisy, so servers are
+compared within a round and each figure is the median over the rounds. Reported per
 scenario: requests/s, images/s, p50/p95/p99 latency, errors (non-2xx and socket errors) and the
 peak resident memory of the server's processes. Printed as a table, written as JSON and as
 docs/benchmarks.md. Settings go to the servers as CELESTIAL_* variables (--env), so a sweep
@@ -19,7 +20,8 @@ import platform
 import subprocess
 import tempfile
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -83,8 +85,8 @@ class Result:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--target", required=True, help="a Bento tag, or module:Service")
-    parser.add_argument("--seconds", type=float, default=8, help="measured time per round")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds per scenario")
+    parser.add_argument("--seconds", type=float, default=6, help="measured time per round")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds per scenario")
     parser.add_argument("--warmup", type=float, default=3, help="unmeasured time per scenario")
     parser.add_argument("--env", action="append", default=[], metavar="CELESTIAL_X=VALUE")
     parser.add_argument("--output", type=Path, default=Path("reports/benchmarks.json"))
@@ -108,7 +110,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                 wrk(running[name].url + scenario.route, bodies[scenario.images], scenario.clients,
                     args.warmup)  # fmt: skip
             for number in range(1, args.rounds + 1):
-                for name in names:
+                # Each round starts with another server, so none always follows the same one.
+                shift = number % len(names)
+                for name in names[shift:] + names[:shift]:
+                    settle(running.values())
                     rounds.append(measure(running[name], name, scenario, bodies, args.seconds))
                     print(f"round {number}: {row(rounds[-1])}", flush=True)
         cold_starts = {name: round(server.started_in, 2) for name, server in running.items()}
@@ -136,6 +141,18 @@ def request_bodies(folder: Path, batch_images: int = 32) -> dict[int, Path]:
         bodies[count] = folder / f"body-{count}"
         bodies[count].write_bytes(b"".join(parts) + f"--{BOUNDARY}--\r\n".encode())
     return bodies
+
+
+def settle(servers: Iterable[Server], timeout: float = 30) -> None:
+    """Wait until no server is still working off requests queued in the previous measurement:
+    the naive one takes seconds to drain 32 clients' backlog, and would slow whoever comes next."""
+    servers = list(servers)
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        before = sum(server.cpu_seconds() for server in servers)
+        time.sleep(0.5)
+        if sum(server.cpu_seconds() for server in servers) - before < 0.05:  # under 10 % of a core
+            return
 
 
 def measure(
@@ -199,6 +216,8 @@ def summarise(rounds: list[Result], cold_starts: dict, env: dict) -> dict:
         )
         for (target, scenario), runs in groups.items()
     ]
+    order = [scenario.name for scenario in SCENARIOS], ["ours", "floor", "naive"]
+    results.sort(key=lambda r: (order[0].index(r.scenario), order[1].index(r.target)))
     ratios = {}
     for scenario in SCENARIOS[:2]:
         ours = [r.requests_per_s for r in groups[("ours", scenario.name)]]

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from celestial.server_process import free_port, process_tree
+from celestial.server_process import free_port, is_ready, process_tree
 from conftest import PROJECT_ROOT
 from project import run
 
@@ -112,14 +112,9 @@ def container(image: dict) -> Iterator[tuple[Running, str]]:
     url = f"http://127.0.0.1:{port}"
     try:
         started = time.monotonic()
-        while time.monotonic() - started < 120:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
+        while not is_ready(url) and time.monotonic() - started < 120:
             time.sleep(0.5)
-        else:
+        if not is_ready(url):
             pytest.fail(f"container not ready in 120 s:\n{running.logs()}")
         print(f"container ready in {time.monotonic() - started:.1f} s")
         yield running, url

@@ -26,6 +26,7 @@ import httpx
 # bentoml, and the workers' python, from the environment running this code.
 TOOLS_PATH = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 PAGE_SIZE = resource.getpagesize()
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,10 @@ class Server:
     def rss_bytes(self) -> int:
         """Resident memory of the server and all its workers."""
         return sum(_rss(pid) for pid in process_tree(self.process.pid))
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server and all its workers."""
+        return sum(_cpu(pid) for pid in process_tree(self.process.pid))
 
 
 def free_port() -> int:
@@ -89,13 +94,18 @@ def wait_until_ready(url: str, process: subprocess.Popen, log: Path, timeout: fl
     while time.monotonic() - started < timeout:
         if process.poll() is not None:
             raise RuntimeError(f"server exited {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
+        if is_ready(url):
+            return
         time.sleep(0.05)
     raise RuntimeError(f"server not ready after {timeout} s:\n{log.read_text()}")
+
+
+def is_ready(url: str) -> bool:
+    """Whether GET /readyz answers 200 (a server not listening yet is not ready)."""
+    try:
+        return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -127,6 +137,14 @@ def process_tree(root: int) -> list[int]:
         tree.append(pid)
         pending += children.get(pid, [])
     return tree
+
+
+def _cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def _rss(pid: int) -> int:
