@@ -18,7 +18,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
@@ -27,14 +27,14 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Job(Generic[Item, Result]):
     items: Sequence[Item]
     results: list | None = None
     error: BaseException | None = None
     finished: bool = False
     leads: bool = False  # handed the lead by the previous leader
-    woken: threading.Event = field(default_factory=threading.Event)
+    woken: threading.Event | None = None  # only a job that has to wait needs one
 
 
 class Batcher(Generic[Item, Result]):
@@ -60,10 +60,13 @@ class Batcher(Generic[Item, Result]):
         job: _Job[Item, Result] = _Job(items)
         with self._lock:
             self._queue.append(job)
-            self._arrived.notify()
-            job.leads = not self._leading
-            self._leading = True
-        if not job.leads:
+            if self._window:
+                self._arrived.notify()
+            if self._leading:
+                job.woken = threading.Event()
+            else:
+                job.leads = self._leading = True
+        if job.woken is not None:
             job.woken.wait()  # finished by a leader, or handed the lead
         if not job.finished:
             self._lead(job)
@@ -79,7 +82,7 @@ class Batcher(Generic[Item, Result]):
         finally:
             with self._lock:
                 if self._queue:
-                    successor = self._queue[0]
+                    successor = self._queue[0]  # it waits: it came while a leader ran
                     successor.leads = True
                     successor.woken.set()
                 else:
@@ -90,7 +93,8 @@ class Batcher(Generic[Item, Result]):
         deadline = time.monotonic() + self._window
         with self._lock:
             while (
-                self._queued_items() < self._max_batch_size
+                self._window
+                and self._queued_items() < self._max_batch_size
                 and (remaining := deadline - time.monotonic()) > 0
             ):
                 self._arrived.wait(remaining)
@@ -117,4 +121,5 @@ class Batcher(Generic[Item, Result]):
                 job.results = results[start : start + len(job.items)]
                 start += len(job.items)
             job.error, job.finished = error, True
-            job.woken.set()
+            if job.woken is not None:  # the leader's own job is not waiting
+                job.woken.set()

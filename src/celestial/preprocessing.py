@@ -65,14 +65,18 @@ class Postprocessor:
                 f"expected (n, {len(self.labels)}) probabilities, got {probabilities.shape}"
             )
         novelty = self.novelty.scores(outputs["embedding"])
+        best = np.argmax(probabilities, axis=1)
+        # Python floats via tolist(): exactly float(value), without a numpy scalar per value.
         return [
             {
-                "prediction": self.labels[int(np.argmax(row))],
-                "probabilities": dict(zip(self.labels, map(float, row), strict=True)),
-                "novelty": float(score),
-                "in_distribution": bool(score <= self.novelty.threshold),
+                "prediction": self.labels[index],
+                "probabilities": dict(zip(self.labels, row, strict=True)),
+                "novelty": score,
+                "in_distribution": score <= self.novelty.threshold,
             }
-            for row, score in zip(probabilities, novelty, strict=True)
+            for index, row, score in zip(
+                best.tolist(), probabilities.tolist(), novelty.tolist(), strict=True
+            )
         ]
 
 
