@@ -56,7 +56,11 @@ class Classifier:
         self.model = model
         self.preprocess = preprocess
         self.postprocess = postprocess
-        self.input_shape = model.input_shape
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """(height, width, channels) of one preprocessed image."""
+        return self.model.input_shape
 
     @classmethod
     def from_store(cls, bento_model: bentoml.Model, *, threads: int = 1) -> "Classifier":

@@ -49,8 +49,9 @@ def _is_open(scope: Scope) -> bool:
 
 def _is_preflight(scope: Scope) -> bool:
     """A browser's CORS preflight, which never carries credentials; the CORS layer answers it."""
-    headers = dict(scope["headers"])
-    return scope["method"] == "OPTIONS" and b"access-control-request-method" in headers
+    if scope["method"] != "OPTIONS":
+        return False
+    return b"access-control-request-method" in dict(scope["headers"])
 
 
 def cors_config(origins: list[str]) -> dict:

@@ -7,6 +7,7 @@ variables (celestial.settings); client mistakes get 4xx in one JSON shape (celes
 
 import gc
 import logging
+from functools import cache
 from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated
@@ -58,7 +59,7 @@ class CelestialClassifier:
 
     def __init__(self) -> None:
         self._ready = False
-        self.classifier = Classifier.from_store(self.model, threads=settings.inference_threads)
+        self.classifier = load_classifier()
         self.batcher = Batcher(
             self.classifier.predict_arrays,
             max_batch_size=settings.batch_max_size,
@@ -127,6 +128,13 @@ class CelestialClassifier:
         self.batcher([np.zeros((height, width, 3), dtype=np.uint8)])
 
 
+@cache
+def load_classifier() -> Classifier:
+    """The served model, loaded once per process (see the call at import, below)."""
+    model = CelestialClassifier.inner.model.resolve()
+    return Classifier.from_store(model, threads=settings.inference_threads)
+
+
 def freeze_heap() -> None:
     """Exempt everything built at start-up from garbage collection.
 
@@ -138,10 +146,11 @@ def freeze_heap() -> None:
     gc.freeze()
 
 
-# Load the model once here, in the process that starts the server, so that a broken model stops
-# `bentoml serve` with its error and a non-zero exit. Found first in a worker's __init__, the same
-# error makes BentoML restart the worker every 10 s, forever.
-Classifier.from_store(CelestialClassifier.inner.model.resolve())
+# Load the model at import, so that in the process that starts the server a broken model stops
+# `bentoml serve` with its error and a non-zero exit (found first in a worker's __init__, the same
+# error makes BentoML restart the worker every 10 s, forever). A worker imports this module too,
+# and its __init__ then reuses what the import loaded.
+load_classifier()
 
 # Outermost first: the key is checked before a byte of the body is read, then an oversized body is
 # refused; ErrorEnvelope, inside them, rewrites BentoML's and the endpoints' errors into one shape.
