@@ -26,7 +26,7 @@ from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from statistics import median
+from statistics import median, quantiles
 
 from celestial.render import render_dataset
 from celestial.server_process import Server, serving
@@ -223,6 +223,7 @@ def summarise(rounds: list[Result], cold_starts: dict, env: dict) -> dict:
         ours = [r.requests_per_s for r in groups[("ours", scenario.name)]]
         ratios[scenario.name] = {
             "of_floor": _median_ratio(ours, groups[("floor", scenario.name)], 3),
+            "of_floor_quartiles": _ratio_quartiles(ours, groups[("floor", scenario.name)]),
             "of_naive": _median_ratio(ours, groups[("naive", scenario.name)], 2),
         }
     settings = ServingSettings(**{k.removeprefix("CELESTIAL_").lower(): v for k, v in env.items()})
@@ -244,15 +245,32 @@ def summarise(rounds: list[Result], cold_starts: dict, env: dict) -> dict:
 MEDIAN_FIELDS = ("requests_per_s", "images_per_s", "p50_ms", "p95_ms", "p99_ms")
 
 
+def _ratios(ours: list[float], reference: list[Result]) -> list[float]:
+    return [o / r.requests_per_s for o, r in zip(ours, reference, strict=True) if r.requests_per_s]
+
+
 def _median_ratio(ours: list[float], reference: list[Result], digits: int) -> float | None:
-    ratios = [
-        o / r.requests_per_s for o, r in zip(ours, reference, strict=True) if r.requests_per_s
-    ]
+    ratios = _ratios(ours, reference)
     return round(median(ratios), digits) if ratios else None  # None: it served nothing
+
+
+def _ratio_quartiles(ours: list[float], reference: list[Result]) -> list[float] | None:
+    """The spread of the per-round ratios: on a noisy machine one median is not the whole story."""
+    ratios = _ratios(ours, reference)
+    if len(ratios) < 2:
+        return None
+    lower, _, upper = quantiles(ratios, n=4, method="inclusive")
+    return [round(lower, 3), round(upper, 3)]
 
 
 def _percent(ratio: float | None) -> str:
     return "n/a" if ratio is None else f"{ratio:.0%}"
+
+
+def _spread(quartiles: list[float] | None) -> str:
+    if quartiles is None:
+        return "one round: no spread"
+    return f"half the rounds between {quartiles[0]:.0%} and {quartiles[1]:.0%}"
 
 
 def _cpu_model() -> str:
@@ -287,7 +305,8 @@ def table(report: dict) -> str:
     lines.append(f"cold start (s): {report['cold_start_s']}")
     for scenario, ratio in report["ratios"].items():
         lines.append(
-            f"{scenario}: {_percent(ratio['of_floor'])} of the floor, {ratio['of_naive']}x naive"
+            f"{scenario}: {_percent(ratio['of_floor'])} of the floor "
+            f"({_spread(ratio['of_floor_quartiles'])}), {ratio['of_naive']}x naive"
         )
     return "\n".join(lines)
 
@@ -297,7 +316,8 @@ def markdown(report: dict, args: argparse.Namespace) -> str:
         "| " + " | ".join(str(v) for v in r.values()) + " |" for r in report["results"]
     )
     ratios = "\n".join(
-        f"| {scenario} | {_percent(ratio['of_floor'])} | {ratio['of_naive']}x |"
+        f"| {scenario} | {_percent(ratio['of_floor'])} | {_spread(ratio['of_floor_quartiles'])} "
+        f"| {ratio['of_naive']}x |"
         for scenario, ratio in report["ratios"].items()
     )
     settings = ", ".join(f"{k}={v}" for k, v in report["settings"].items())
@@ -310,7 +330,7 @@ Measured {report["when"]} on {machine["cpus"]} CPUs ({machine["cpu"]}), Python {
 server and load generator (wrk, one thread) on the same machine over loopback. Per scenario,
 {args.warmup:.0f} s of warm-up, then {args.rounds} rounds of {args.seconds:.0f} s visiting each
 server in turn; figures are medians over the rounds (errors: total; memory: peak), ratios the
-median of the per-round ratios.
+median of the per-round ratios, with the range that holds the middle half of them.
 
 - **ours**: the built Bento (`{args.target}`), i.e. `celestial.service`.
 - **floor**: the same setup and upload handling, decoding and preprocessing the image, no model.
@@ -322,8 +342,8 @@ Settings: {settings}.
 | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 {rows}
 
-| scenario | ours / floor | ours / naive |
-| --- | --- | --- |
+| scenario | ours / floor | spread of the per-round ratios | ours / naive |
+| --- | --- | --- | --- |
 {ratios}
 
 Cold start, process start to `/readyz` answering 200: {", ".join(f"{k} {v} s" for k, v in report["cold_start_s"].items())}.
