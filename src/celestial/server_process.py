@@ -41,7 +41,7 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """CPU time used so far by the server and all its workers."""
-        return sum(_cpu(pid) for pid in process_tree(self.process.pid))
+        return sum(cpu_seconds_of(pid) for pid in process_tree(self.process.pid))
 
 
 def free_port() -> int:
@@ -139,7 +139,8 @@ def process_tree(root: int) -> list[int]:
     return tree
 
 
-def _cpu(pid: int) -> float:
+def cpu_seconds_of(pid: int) -> float:
+    """CPU time used so far by one process (0 once it has gone)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
