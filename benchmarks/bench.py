@@ -110,9 +110,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 wrk(running[name].url + scenario.route, bodies[scenario.images], scenario.clients,
                     args.warmup)  # fmt: skip
             for number in range(1, args.rounds + 1):
-                # Each round starts with another server, so none always follows the same one.
-                shift = number % len(names)
-                for name in names[shift:] + names[:shift]:
+                for name in in_turn(names, number):
                     settle(running.values())
                     rounds.append(measure(running[name], name, scenario, bodies, args.seconds))
                     print(f"round {number}: {row(rounds[-1])}", flush=True)
@@ -141,6 +139,13 @@ def request_bodies(folder: Path, batch_images: int = 32) -> dict[int, Path]:
         bodies[count] = folder / f"body-{count}"
         bodies[count].write_bytes(b"".join(parts) + f"--{BOUNDARY}--\r\n".encode())
     return bodies
+
+
+def in_turn(names: list[str], round_number: int) -> list[str]:
+    """The servers in the order this round visits them: each round starts with another, so none
+    always follows the same one."""
+    shift = round_number % len(names)
+    return names[shift:] + names[:shift]
 
 
 def settle(servers: Iterable[Server], timeout: float = 30) -> None:

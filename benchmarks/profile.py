@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench import FLOOR, HERE, request_bodies, settle, wrk
+from bench import FLOOR, HERE, in_turn, request_bodies, settle, wrk
 
 from celestial.server_process import Server, cpu_seconds_of, process_tree, serving
 
@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             wrk(server.url + "/predict", body, args.clients, 3)  # warm-up
         # Alternating rounds: the machine's speed drifts, and both servers should see the same.
         for number in range(args.rounds):
-            for name in list(running)[number % 2 :] + list(running)[: number % 2]:
+            for name in in_turn(list(running), number):
                 settle(running.values())
                 count, served = sample(running[name], body, args.clients, args.seconds)
                 samples[name] += count

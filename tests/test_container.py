@@ -112,10 +112,10 @@ def container(image: dict) -> Iterator[tuple[Running, str]]:
     url = f"http://127.0.0.1:{port}"
     try:
         started = time.monotonic()
-        while not is_ready(url) and time.monotonic() - started < 120:
+        while not is_ready(url):
+            if time.monotonic() - started > 120:
+                pytest.fail(f"container not ready in 120 s:\n{running.logs()}")
             time.sleep(0.5)
-        if not is_ready(url):
-            pytest.fail(f"container not ready in 120 s:\n{running.logs()}")
         print(f"container ready in {time.monotonic() - started:.1f} s")
         yield running, url
     finally:
