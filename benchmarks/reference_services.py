@@ -1,7 +1,8 @@
 """The two references `make bench` measures our service against, in the same setup.
 
-- Floor: the framework's own limit. Decodes and preprocesses the upload exactly as /predict does
-  and answers with a response of the same shape, without running any model.
+- Floor: the framework's own limit. An endpoint written as ours is (a coroutine working on the
+  event loop) that decodes and preprocesses the upload exactly as /predict does and answers with a
+  response of the same shape, without running any model.
 - Naive: the same model served the way the upstream guide serves it: the Keras model (stored
   beside the LiteRT one), `model.predict` on each request, no batching.
 
@@ -15,7 +16,7 @@ import numpy as np
 from celestial.http_errors import BodyLimit, ErrorEnvelope
 from celestial.imaging import open_image
 from celestial.schemas import Prediction
-from celestial.service import ImageUpload, freeze_heap, settings
+from celestial.service import ImageUpload, freeze_heap, preparer, settings
 from celestial.store import load_keras_model
 
 SERVICE_OPTIONS = {
@@ -30,13 +31,13 @@ class Floor:
     model = bentoml.models.BentoModel(settings.model_tag)
 
     def __init__(self) -> None:
-        self.preprocess = self.model.custom_objects["preprocess"]
+        self.prepare = preparer(self.model.custom_objects["preprocess"])
         self.labels = self.model.custom_objects["postprocess"].labels
         freeze_heap()
 
     @bentoml.api
-    def predict(self, image: ImageUpload) -> Prediction:
-        self.preprocess(open_image(image.read_bytes(), max_pixels=settings.max_image_pixels))
+    async def predict(self, image: ImageUpload) -> Prediction:
+        await self.prepare(image, "image")
         uniform = 1 / len(self.labels)
         return Prediction(
             prediction=self.labels[0],

@@ -7,6 +7,8 @@ accept the same formats, apply the same limits and report the same reasons.
 import io
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -17,6 +19,7 @@ from celestial.errors import UserError
 SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF"})
 # A 30000 x 30000 PNG can weigh under 1 MB on the wire; decoding it would take 2.7 GB of memory.
 DEFAULT_MAX_PIXELS = 40_000_000
+URL_SCHEMES = (b"http://", b"https://")
 
 
 class ImageError(UserError):
@@ -37,28 +40,48 @@ class ImageTooLarge(ImageError):
 
 def open_image(source: bytes | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
     """Decode a whole image from bytes or a file, or raise an ImageError that says what is wrong."""
-    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    return decode(identify(source, max_pixels=max_pixels))
+
+
+def identify(source: bytes | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+    """Read an image's header and check its format and size, decoding no pixels yet (`decode`
+    does): a caller can see how large the image is before it pays for decoding it."""
     if isinstance(source, bytes) and not source:
         raise InvalidImage("the file is empty (0 bytes)")
-    try:
-        with warnings.catch_warnings():
-            # Pillow's own bomb check warns below 2x its limit; ours is explicit, below.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    with _reasons(max_pixels), warnings.catch_warnings():
+        # Pillow's own bomb check warns below 2x its limit; ours is explicit (_check_header).
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
             image = Image.open(stream)
-            _check_header(image, max_pixels=max_pixels)
-            image.load()
+        except UnidentifiedImageError:
+            is_url = isinstance(source, bytes) and source[:8].lower().startswith(URL_SCHEMES)
+            if is_url:
+                raise InvalidImage("this is a URL: send the image file itself") from None
+            raise InvalidImage("the data is not an image Pillow can identify") from None
+        _check_header(image, max_pixels=max_pixels)
+    return image
+
+
+def decode(image: Image.Image) -> Image.Image:
+    """Decode the pixels of an image from `identify`."""
+    with _reasons(DEFAULT_MAX_PIXELS):  # its size was checked: no bomb error from here
+        image.load()
+    return image
+
+
+@contextmanager
+def _reasons(max_pixels: int) -> Iterator[None]:
+    """Pillow's errors while opening or decoding -> the ImageError that says what is wrong."""
+    try:
+        yield
     except ImageError:
         raise
-    except UnidentifiedImageError:
-        if isinstance(source, bytes) and source[:8].lower().startswith((b"http://", b"https://")):
-            raise InvalidImage("this is a URL: send the image file itself") from None
-        raise InvalidImage("the data is not an image Pillow can identify") from None
     except Image.DecompressionBombError as error:
         # Pillow's own guard fires inside Image.open, before ours, for the very largest headers.
         raise ImageTooLarge(_too_large(_pixels_in(str(error)), max_pixels)) from None
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise InvalidImage(f"the image is corrupt or truncated ({error})") from None
-    return image
 
 
 def _check_header(image: Image.Image, *, max_pixels: int) -> None:

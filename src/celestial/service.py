@@ -3,10 +3,16 @@
 Endpoints: POST /predict (one image), POST /predict_batch (several), GET /metadata; BentoML adds
 /livez, /readyz, /metrics and the Swagger UI at /. Settings come from CELESTIAL_* environment
 variables (celestial.settings); client mistakes get 4xx in one JSON shape (celestial.http_errors).
+
+The endpoints are coroutines that do their work on the event loop (decoding, batching, the model):
+on 2 cores, BentoML's synchronous endpoints lose a quarter of their throughput to handing each
+request to a thread and back (docs/benchmarks.md). Only images too large to decode in a blink
+go to a thread (celestial.uploads.Preparer).
 """
 
 import gc
 import logging
+from collections.abc import Callable
 from functools import cache
 from http import HTTPStatus
 from pathlib import Path
@@ -15,17 +21,18 @@ from typing import Annotated
 import bentoml
 import numpy as np
 from fastapi import FastAPI
+from PIL import Image
 from pydantic import Field
 
 import celestial
 from celestial.batching import Batcher
-from celestial.http_errors import BodyLimit, ErrorEnvelope, client_error, image_error
-from celestial.imaging import ImageError, open_image
+from celestial.http_errors import BodyLimit, ErrorEnvelope, client_error
 from celestial.inference import Classifier
 from celestial.openapi import OpenApiErrors
 from celestial.schemas import ModelMetadata, Prediction
 from celestial.security import ApiKeyAuth, cors_config
 from celestial.settings import serving_settings
+from celestial.uploads import Preparer
 from celestial.uploads import install as install_upload_guard
 
 log = logging.getLogger(__name__)
@@ -60,6 +67,7 @@ class CelestialClassifier:
     def __init__(self) -> None:
         self._ready = False
         self.classifier = load_classifier()
+        self.prepare = preparer(self.classifier.preprocess)
         self.batcher = Batcher(
             self.classifier.predict_arrays,
             max_batch_size=settings.batch_max_size,
@@ -75,13 +83,13 @@ class CelestialClassifier:
         return self._ready
 
     @bentoml.api
-    def predict(self, image: ImageUpload) -> Prediction:
+    async def predict(self, image: ImageUpload) -> Prediction:
         """Classify one image (multipart field `image`)."""
-        (result,) = self.batcher([self._prepare(image, "image")])
+        (result,) = await self.batcher([await self.prepare(image, "image")])
         return Prediction.model_validate(result)
 
     @bentoml.api
-    def predict_batch(
+    async def predict_batch(
         self,
         images: Annotated[list[ImageUpload], Field(description="Repeat the field per image.")],
     ) -> list[Prediction]:
@@ -91,8 +99,8 @@ class CelestialClassifier:
                 f"{len(images)} images in one request; the limit is {settings.max_batch_images}",
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
             )
-        arrays = [self._prepare(upload, f"images[{i}]") for i, upload in enumerate(images)]
-        return [Prediction.model_validate(result) for result in self.batcher(arrays)]
+        arrays = [await self.prepare(upload, f"images[{i}]") for i, upload in enumerate(images)]
+        return [Prediction.model_validate(result) for result in await self.batcher(arrays)]
 
     @routes.get("/metadata", tags=["Service APIs"])
     def metadata(self) -> ModelMetadata:
@@ -114,18 +122,20 @@ class CelestialClassifier:
             },
         )
 
-    def _prepare(self, upload: Path, subject: str) -> np.ndarray:
-        """Decode and preprocess one upload, or raise the 4xx that says what is wrong with it."""
-        try:
-            image = open_image(upload.read_bytes(), max_pixels=settings.max_image_pixels)
-        except ImageError as error:
-            raise image_error(error, subject) from None
-        return self.classifier.preprocess(image)
-
     def _warm_up(self) -> None:
         """One real prediction, so the first request does not pay for allocating the model."""
         height, width, _ = self.classifier.input_shape
-        self.batcher([np.zeros((height, width, 3), dtype=np.uint8)])
+        self.classifier.predict_arrays([np.zeros((height, width, 3), dtype=np.uint8)])
+
+
+def preparer(preprocess: Callable[[Image.Image], np.ndarray]) -> Preparer:
+    """Uploads -> model inputs, with this server's limits (the benchmark's floor uses it too)."""
+    return Preparer(
+        preprocess,
+        max_pixels=settings.max_image_pixels,
+        inline_max_pixels=settings.inline_max_pixels,
+        threads=settings.threads,
+    )
 
 
 @cache

@@ -36,7 +36,14 @@ class ServingSettings(BaseSettings):
         0.0, description="How long a batch may wait for more requests once it has one."
     )
     workers: PositiveInt = Field(1, description="Server processes, each with its own model.")
-    threads: PositiveInt = Field(8, description="Concurrent requests a worker decodes at once.")
+    threads: PositiveInt = Field(
+        8, description="Threads a worker decodes images over inline_max_pixels in, at once."
+    )
+    inline_max_pixels: PositiveInt = Field(
+        512 * 512,
+        description="Images up to this size are decoded on the event loop; larger ones in a "
+        "thread, so that decoding them does not hold up other requests.",
+    )
     inference_threads: PositiveInt = Field(
         1, description="Threads LiteRT may use for one batch of the model."
     )
