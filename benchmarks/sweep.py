@@ -1,6 +1,6 @@
 """How the serving defaults were chosen: the benchmark under several settings, one table.
 
-    python benchmarks/sweep.py                 # runs bench.py per configuration (~4 min each)
+    python benchmarks/sweep.py                 # runs bench.py per configuration (~3 min each)
     python benchmarks/sweep.py --render-only   # rebuilds docs/tuning.md from reports/sweep/
 
 Each configuration changes one setting from the defaults in celestial/settings.py; the table
@@ -17,11 +17,13 @@ import bench
 CONFIGURATIONS = {
     "defaults": [],
     "2 inference threads": ["CELESTIAL_INFERENCE_THREADS=2"],
-    "4 threads": ["CELESTIAL_THREADS=4"],
-    "16 threads": ["CELESTIAL_THREADS=16"],
+    # Every upload decoded in a thread, as a synchronous endpoint would: the cost of hand-offs.
+    "every image decoded in a thread": ["CELESTIAL_INLINE_MAX_PIXELS=1"],
     "batch window 1 ms": ["CELESTIAL_BATCH_WINDOW_MS=1"],
+    "batches of at most 8": ["CELESTIAL_BATCH_MAX_SIZE=8"],
     "2 workers": ["CELESTIAL_WORKERS=2"],
 }
+ROUNDS = 2  # per scenario and configuration: six configurations take about 15 minutes
 RESULTS = Path("reports/sweep")
 
 
@@ -36,7 +38,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         for name, env in CONFIGURATIONS.items():
             output = RESULTS / f"{_slug(name)}.json"
             options = [f"--env={item}" for item in env]
-            bench.main(["--target", args.target, *options, "--output", str(output),
+            bench.main(["--target", args.target, *options, "--rounds", str(ROUNDS),
+                        "--output", str(output),
                         "--markdown", str(output.with_suffix(".md"))])  # fmt: skip
     reports = {name: json.loads((RESULTS / f"{_slug(name)}.json").read_text())
                for name in CONFIGURATIONS}  # fmt: skip

@@ -1,4 +1,6 @@
 import asyncio
+import threading
+import time
 
 import pytest
 
@@ -8,12 +10,16 @@ from celestial.batching import Batcher
 class Recorder:
     """A model stand-in: doubles numbers and records each batch it was given."""
 
-    def __init__(self, fail_on: int | None = None) -> None:
+    def __init__(self, fail_on: int | None = None, seconds: float = 0) -> None:
         self.batches: list[list[int]] = []
+        self.threads: set[threading.Thread] = set()
         self.fail_on = fail_on
+        self.seconds = seconds
 
     def __call__(self, items: list[int]) -> list[int]:
         self.batches.append(list(items))
+        self.threads.add(threading.current_thread())
+        time.sleep(self.seconds)
         if self.fail_on in items:
             raise RuntimeError(f"cannot process {self.fail_on}")
         return [2 * item for item in items]
@@ -114,3 +120,25 @@ def test_no_call_is_lost(callers: int) -> None:
     batcher = Batcher(model, max_batch_size=5)
     for _ in range(5):
         assert run(batcher, [[i] for i in range(callers)]) == [[2 * i] for i in range(callers)]
+
+
+def test_the_model_runs_in_one_thread_beside_the_loop() -> None:
+    model = Recorder()
+    batcher = Batcher(model, max_batch_size=2)
+    run(batcher, [[i] for i in range(10)])
+    assert len(model.batches) == 5
+    (thread,) = model.threads
+    assert thread is not threading.main_thread()  # asyncio.run's loop runs in this thread
+
+
+def test_calls_gather_while_a_batch_runs() -> None:
+    model = Recorder(seconds=0.2)
+    batcher = Batcher(model, max_batch_size=64)
+
+    async def scenario() -> list[object]:
+        first = asyncio.ensure_future(batcher([0]))
+        await asyncio.sleep(0.05)  # the first batch is running: these wait for the next
+        return await asyncio.gather(first, *(batcher([i]) for i in range(1, 6)))
+
+    assert asyncio.run(scenario()) == [[2 * i] for i in range(6)]
+    assert model.batches == [[0], [1, 2, 3, 4, 5]]

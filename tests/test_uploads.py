@@ -72,3 +72,17 @@ def test_a_corrupt_image_is_a_400_naming_it(tmp_path: Path, size: int):
         prepare([upload(tmp_path, 64), upload(tmp_path, size, "JPEG", cut=200)])
     assert raised.value.error_code == 400
     assert "images[1]: the image is corrupt or truncated" in str(raised.value)
+
+
+def test_a_batch_is_decoded_in_one_thread_and_names_its_bad_image(tmp_path: Path):
+    recorder = RecordingPreprocessor()
+    preparer = Preparer(recorder, max_pixels=10_000, inline_max_pixels=10_000, threads=2)
+    good = [upload(tmp_path, 32), upload(tmp_path, 48)]
+    arrays = asyncio.run(preparer.many(good, "images"))
+    assert [a.shape for a in arrays] == [(16, 16, 3), (16, 16, 3)]
+    assert len(set(recorder.threads)) == 1
+    assert recorder.threads[0] is not threading.main_thread()
+    with pytest.raises(BentoMLException) as raised:
+        asyncio.run(preparer.many([*good, upload(tmp_path, 200)], "images"))
+    assert raised.value.error_code == 413
+    assert "images[2]: the image is 200x200 = 40,000 pixels" in str(raised.value)

@@ -1,10 +1,11 @@
-"""Dynamic batching on the server's event loop.
+"""Dynamic batching: requests on the event loop, the model in one thread of its own.
 
-Requests await their place in the next batch. The first arrival schedules the batch to run on the
-loop's next turn (or after a window, when one is set), so every request that becomes ready before
-then joins it: under load the batches grow by themselves, and a lone request waits for nothing but
-the loop's turn. The model runs on the loop thread itself: for this model a batch takes well
-under a millisecond per image, less than handing it to a thread and back would cost.
+Requests await their place in the next batch. The first arrival schedules the batch for the loop's
+next turn (or after a window, when one is set), so every request that becomes ready before then
+joins it; while a batch runs, the next one gathers. The batches run one at a time in a dedicated
+thread: LiteRT releases the GIL, so the model computes beside the loop's parsing and decoding, and
+the thread hand-off is paid once per batch, not per request. Under load the batches grow by
+themselves; a lone request waits for nothing but one hand-off.
 
 BentoML's own adaptive batching batches endpoints whose input is a list, and runs the merged batch
 through one call, so a bad image in one request would fail its neighbours; here each request is
@@ -15,7 +16,9 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
@@ -33,7 +36,7 @@ class _Job(Generic[Item, Result]):
 class Batcher(Generic[Item, Result]):
     """Calls run(items) -> results (one per item, in order) on batches of concurrent calls.
 
-    Use it from one event loop: it is not thread-safe, and needs no lock because of that.
+    Call it from one event loop: its state is the loop's alone, so it needs no lock.
     """
 
     def __init__(
@@ -49,6 +52,8 @@ class Batcher(Generic[Item, Result]):
         self._queue: deque[_Job] = deque()
         self._queued_items = 0
         self._scheduled: asyncio.Handle | None = None
+        self._running = False  # a batch is in the model thread
+        self._model_thread = ThreadPoolExecutor(1, thread_name_prefix="batcher")
 
     async def __call__(self, items: Sequence[Item]) -> list[Result]:
         """Run items in the next batch and return their results; re-raises the batch's error."""
@@ -56,24 +61,24 @@ class Batcher(Generic[Item, Result]):
         job: _Job[Item, Result] = _Job(items, loop.create_future())
         self._queue.append(job)
         self._queued_items += len(items)
-        if self._queued_items >= self._max_batch_size:
-            self._run_now(loop)
-        elif self._scheduled is None:
-            self._scheduled = (
-                loop.call_later(self._window, self._run_queued)
-                if self._window
-                else loop.call_soon(self._run_queued)
-            )
+        if not self._running:  # else the running batch starts the next one as it ends
+            if self._queued_items >= self._max_batch_size:
+                self._schedule(loop, 0)  # full: no need to wait out the window
+            elif self._scheduled is None:
+                self._schedule(loop, self._window)
         return await job.done
 
-    def _run_now(self, loop: asyncio.AbstractEventLoop) -> None:
-        """A full batch is waiting: run it on the loop's next turn, without the window."""
+    def _schedule(self, loop: asyncio.AbstractEventLoop, delay: float) -> None:
         if self._scheduled is not None:
             self._scheduled.cancel()
-        self._scheduled = loop.call_soon(self._run_queued)
+        self._scheduled = (
+            loop.call_later(delay, self._start_batch)
+            if delay
+            else loop.call_soon(self._start_batch)
+        )
 
-    def _run_queued(self) -> None:
-        """Run one batch of the queued jobs, oldest first; schedule the next if some are left."""
+    def _start_batch(self) -> None:
+        """Hand the queued jobs, oldest first and up to max_batch_size items, to the model."""
         self._scheduled = None
         batch = [self._queue.popleft()]  # the oldest job, however large
         size = len(batch[0].items)
@@ -81,22 +86,25 @@ class Batcher(Generic[Item, Result]):
             batch.append(self._queue.popleft())
             size += len(batch[-1].items)
         self._queued_items -= size
-        self._run_batch(batch)
-        if self._queue:
-            self._scheduled = asyncio.get_running_loop().call_soon(self._run_queued)
-
-    def _run_batch(self, batch: list[_Job]) -> None:
+        self._running = True
         items = [item for job in batch for item in job.items]
-        try:
-            results = self._run(items)
-        except Exception as error:  # every caller in the batch gets the error
-            log.exception("batch of %d failed", len(items))
-            for job in batch:
-                if not job.done.done():
-                    job.done.set_exception(error)
-            return
+        running = asyncio.get_running_loop().run_in_executor(self._model_thread, self._run, items)
+        running.add_done_callback(partial(self._finish_batch, batch))
+
+    def _finish_batch(self, batch: list[_Job], running: asyncio.Future) -> None:
+        """Give each job its results (or the batch's error); start the batch that gathered."""
+        self._running = False
+        error = running.exception()
+        if error is not None:  # every caller in the batch gets it
+            log.error("batch of %d failed", sum(len(j.items) for j in batch), exc_info=error)
         start = 0
         for job in batch:
-            if not job.done.done():  # its request may have been cancelled (client gone)
-                job.done.set_result(results[start : start + len(job.items)])
-            start += len(job.items)
+            end = start + len(job.items)
+            if not job.done.done():  # done already: its request was cancelled (the client left)
+                if error is None:
+                    job.done.set_result(running.result()[start:end])
+                else:
+                    job.done.set_exception(error)
+            start = end
+        if self._queue:
+            self._schedule(asyncio.get_running_loop(), 0)  # they waited a whole batch already

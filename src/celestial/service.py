@@ -99,7 +99,7 @@ class CelestialClassifier:
                 f"{len(images)} images in one request; the limit is {settings.max_batch_images}",
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
             )
-        arrays = [await self.prepare(upload, f"images[{i}]") for i, upload in enumerate(images)]
+        arrays = await self.prepare.many(images, "images")
         return [Prediction.model_validate(result) for result in await self.batcher(arrays)]
 
     @routes.get("/metadata", tags=["Service APIs"])

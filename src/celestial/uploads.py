@@ -15,7 +15,7 @@ client file names before the file is written. tests/test_service.py holds each c
 upgrade that changes BentoML's parser fails loudly instead of silently reopening them.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +37,9 @@ class Preparer:
 
     An image up to `inline_max_pixels` (a 128x128 JPEG takes 0.3 ms) is decoded right on the event
     loop: handing it to a thread and back costs more than that, and the thread hand-offs of
-    BentoML's synchronous endpoints cost a quarter of the throughput (docs/benchmarks.md). A larger
-    one is decoded in one of `threads` threads, so that it does not hold up other requests.
+    BentoML's synchronous endpoints cost a quarter of the throughput (docs/tuning.md). A larger
+    one, or a whole batch request (`many`), is decoded in one of `threads` threads, so that it
+    does not hold up other requests.
     """
 
     def __init__(
@@ -56,19 +57,37 @@ class Preparer:
         self._limiter: anyio.CapacityLimiter | None = None  # made on the loop, on first use
 
     async def __call__(self, upload: Path, subject: str) -> np.ndarray:
-        """Decode and preprocess one upload; `subject` names it in the error (e.g. "images[3]")."""
+        """Decode and preprocess one upload; `subject` names it in the error (e.g. "image")."""
         try:
             image = identify(upload.read_bytes(), max_pixels=self._max_pixels)
             if image.width * image.height <= self._inline_max_pixels:
                 return self._decode(image)
-            if self._limiter is None:
-                self._limiter = anyio.CapacityLimiter(self._threads)
-            return await anyio.to_thread.run_sync(self._decode, image, limiter=self._limiter)
+            return await anyio.to_thread.run_sync(self._decode, image, limiter=self._pool())
         except ImageError as error:
             raise image_error(error, subject) from None
 
+    async def many(self, uploads: Sequence[Path], field: str) -> list[np.ndarray]:
+        """A batch request's uploads, all in one thread: one hand-off for all of them, and they
+        decode while the loop serves other requests (Pillow releases the GIL as it decodes)."""
+        return await anyio.to_thread.run_sync(self._all, uploads, field, limiter=self._pool())
+
+    def _all(self, uploads: Sequence[Path], field: str) -> list[np.ndarray]:
+        arrays = []
+        for index, upload in enumerate(uploads):
+            try:
+                image = identify(upload.read_bytes(), max_pixels=self._max_pixels)
+                arrays.append(self._decode(image))
+            except ImageError as error:
+                raise image_error(error, f"{field}[{index}]") from None
+        return arrays
+
     def _decode(self, image: Image.Image) -> np.ndarray:
         return self.preprocess(decode(image))
+
+    def _pool(self) -> anyio.CapacityLimiter:
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self._threads)
+        return self._limiter
 
 
 class UploadSerde(serde.MultipartSerde):
