@@ -5,9 +5,10 @@
 Serves our service and the floor (benchmarks/reference_services.py) with the same settings, and
 drives them with wrk in alternating rounds while py-spy samples the busiest worker process. A
 sample counts every thread that is running, in Python or native code (LiteRT, Pillow), not
-waiting. Each stack is put in a stage by the first frame below the endpoint (a batch runs from
-the event loop, outside any endpoint: its stacks are the model's); samples per request, at the
-sampling rate, give the milliseconds of running threads a request costs in each stage.
+waiting. A stack in the batcher or the model is the model's wherever it runs (batches run in a
+thread of their own, outside any endpoint); any other is put in a stage by the first frame below
+the endpoint. Samples per request, at the sampling rate, give the milliseconds of running threads
+a request costs in each stage.
 Printed as a table and written as docs/profile.md. The floor runs the same framework, decoding and
 response building, so the rows where the two differ are what our model path adds.
 """
@@ -29,14 +30,15 @@ from celestial.server_process import Server, cpu_seconds_of, process_tree, servi
 SAMPLES_PER_SECOND = 250
 ENDPOINTS = ("CelestialClassifier.predict ", "Floor.predict ")
 MODEL = "model: batching, LiteRT, postprocess"
+# Batches run in the batcher's thread and finish on the loop, outside any endpoint.
+MODEL_FRAMES = ("Batcher.", "Classifier.predict_arrays")
 # The first frame below the endpoint names the stage.
 STAGES = (
     ("read, decode and preprocess the upload", ("Preparer.", "identify", "decode",
                                                  "Preprocessor.", "Path.read_bytes")),
-    (MODEL, ("Batcher.",)),
+    (MODEL, MODEL_FRAMES),
     ("build the response object", ("BaseModel.model_validate", "BaseModel.__init__")),
 )  # fmt: skip
-BATCH_RUN = "Batcher._run_queued"  # called by the event loop, not by an endpoint
 ENDPOINT_OTHER = "the endpoint's own lines"
 FRAMEWORK = "framework: HTTP, multipart, middleware, metrics, tracing"
 ROWS = (*(name for name, _ in STAGES), ENDPOINT_OTHER, FRAMEWORK)
@@ -115,8 +117,9 @@ def summary(counts: Counter, requests: float, args: argparse.Namespace) -> dict:
 
 def stage_of(frames: list[str]) -> str:
     """The stage of one sampled stack (outermost frame first): by the first frame below the
-    endpoint; a batch run is the model's; anything else outside the endpoint is the framework's."""
-    if any(frame.startswith(BATCH_RUN) for frame in frames):
+    endpoint; the batcher and the model are the model's; anything else outside the endpoint is the
+    framework's."""
+    if any(frame.startswith(MODEL_FRAMES) for frame in frames):
         return MODEL
     for depth, frame in enumerate(frames):
         if frame.startswith(ENDPOINTS):
