@@ -338,7 +338,8 @@ server in turn; figures are medians over the rounds (errors: total; memory: peak
 median of the per-round ratios, with the range that holds the middle half of them.
 
 - **ours**: the built Bento (`{args.target}`), i.e. `celestial.service`.
-- **floor**: the same setup and upload handling, decoding and preprocessing the image, no model.
+- **floor**: an endpoint written as ours is (on the event loop), the same upload handling,
+  decoding and preprocessing the image, no model.
 - **naive**: the same model called with `model.predict` per request, as the upstream guide does.
 
 Settings: {settings}.
