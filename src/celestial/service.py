@@ -4,10 +4,11 @@ Endpoints: POST /predict (one image), POST /predict_batch (several), GET /metada
 /livez, /readyz, /metrics and the Swagger UI at /. Settings come from CELESTIAL_* environment
 variables (celestial.settings); client mistakes get 4xx in one JSON shape (celestial.http_errors).
 
-The endpoints are coroutines that do their work on the event loop (decoding, batching, the model):
-on 2 cores, BentoML's synchronous endpoints lose a quarter of their throughput to handing each
-request to a thread and back (docs/benchmarks.md). Only images too large to decode in a blink
-go to a thread (celestial.uploads.Preparer).
+The endpoints are coroutines: a request is decoded and batched on the event loop, and the model
+runs each batch in a thread of its own (celestial.batching). On 2 cores, BentoML's synchronous
+endpoints lost a quarter of their throughput to handing each request to a thread and back
+(docs/tuning.md). Images too large to decode in a blink, and a batch request's images, are
+decoded in a thread (celestial.uploads.Preparer).
 """
 
 import gc

@@ -37,7 +37,7 @@ class ServingSettings(BaseSettings):
     )
     workers: PositiveInt = Field(1, description="Server processes, each with its own model.")
     threads: PositiveInt = Field(
-        8, description="Threads a worker decodes images over inline_max_pixels in, at once."
+        8, description="Threads per worker decoding images over inline_max_pixels and batches."
     )
     inline_max_pixels: PositiveInt = Field(
         512 * 512,
