@@ -97,12 +97,13 @@ class Batcher(Generic[Item, Result]):
         error = running.exception()
         if error is not None:  # every caller in the batch gets it
             log.error("batch of %d failed", sum(len(j.items) for j in batch), exc_info=error)
+        results = running.result() if error is None else None
         start = 0
         for job in batch:
             end = start + len(job.items)
             if not job.done.done():  # done already: its request was cancelled (the client left)
-                if error is None:
-                    job.done.set_result(running.result()[start:end])
+                if results is not None:
+                    job.done.set_result(results[start:end])
                 else:
                     job.done.set_exception(error)
             start = end

@@ -59,6 +59,8 @@ class ResponseRewriter:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
+    path: str | None = None  # rewrite only this path's responses; None: every path
+
     def wants(self, scope: Scope, status: int) -> bool:
         raise NotImplementedError
 
@@ -66,8 +68,8 @@ class ResponseRewriter:
         raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+        if scope["type"] != "http" or self.path not in (None, scope["path"]):
+            await self.app(scope, receive, send)  # passes through untouched
             return
         start: Message | None = None
         body = b""

@@ -49,7 +49,7 @@ def identify(source: bytes | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> I
     if isinstance(source, bytes) and not source:
         raise InvalidImage("the file is empty (0 bytes)")
     stream = io.BytesIO(source) if isinstance(source, bytes) else source
-    with _reasons(max_pixels), warnings.catch_warnings():
+    with _corrupt_is_invalid(), warnings.catch_warnings():
         # Pillow's own bomb check warns below 2x its limit; ours is explicit (_check_header).
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
@@ -59,27 +59,27 @@ def identify(source: bytes | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> I
             if is_url:
                 raise InvalidImage("this is a URL: send the image file itself") from None
             raise InvalidImage("the data is not an image Pillow can identify") from None
+        except Image.DecompressionBombError as error:
+            # Pillow's own guard fires inside Image.open, before ours, for the largest headers.
+            raise ImageTooLarge(_too_large(_pixels_in(str(error)), max_pixels)) from None
         _check_header(image, max_pixels=max_pixels)
     return image
 
 
 def decode(image: Image.Image) -> Image.Image:
     """Decode the pixels of an image from `identify`."""
-    with _reasons(DEFAULT_MAX_PIXELS):  # its size was checked: no bomb error from here
+    with _corrupt_is_invalid():
         image.load()
     return image
 
 
 @contextmanager
-def _reasons(max_pixels: int) -> Iterator[None]:
-    """Pillow's errors while opening or decoding -> the ImageError that says what is wrong."""
+def _corrupt_is_invalid() -> Iterator[None]:
+    """Pillow's errors for broken data, while opening or decoding -> InvalidImage."""
     try:
         yield
     except ImageError:
         raise
-    except Image.DecompressionBombError as error:
-        # Pillow's own guard fires inside Image.open, before ours, for the very largest headers.
-        raise ImageTooLarge(_too_large(_pixels_in(str(error)), max_pixels)) from None
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise InvalidImage(f"the image is corrupt or truncated ({error})") from None
 

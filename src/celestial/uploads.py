@@ -15,7 +15,8 @@ client file names before the file is written. tests/test_service.py holds each c
 upgrade that changes BentoML's parser fails loudly instead of silently reopening them.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,15 @@ from starlette.requests import Request
 
 from celestial.http_errors import client_error, image_error
 from celestial.imaging import ImageError, decode, identify
+
+
+@contextmanager
+def _named(subject: str) -> Iterator[None]:
+    """An ImageError -> the 4xx a client gets, naming the upload (e.g. "images[3]: ...")."""
+    try:
+        yield
+    except ImageError as error:
+        raise image_error(error, subject) from None
 
 
 class Preparer:
@@ -58,13 +68,11 @@ class Preparer:
 
     async def __call__(self, upload: Path, subject: str) -> np.ndarray:
         """Decode and preprocess one upload; `subject` names it in the error (e.g. "image")."""
-        try:
-            image = identify(upload.read_bytes(), max_pixels=self._max_pixels)
+        with _named(subject):
+            image = self._identify(upload)
             if image.width * image.height <= self._inline_max_pixels:
                 return self._decode(image)
             return await anyio.to_thread.run_sync(self._decode, image, limiter=self._pool())
-        except ImageError as error:
-            raise image_error(error, subject) from None
 
     async def many(self, uploads: Sequence[Path], field: str) -> list[np.ndarray]:
         """A batch request's uploads, all in one thread: one hand-off for all of them, and they
@@ -74,12 +82,12 @@ class Preparer:
     def _all(self, uploads: Sequence[Path], field: str) -> list[np.ndarray]:
         arrays = []
         for index, upload in enumerate(uploads):
-            try:
-                image = identify(upload.read_bytes(), max_pixels=self._max_pixels)
-                arrays.append(self._decode(image))
-            except ImageError as error:
-                raise image_error(error, f"{field}[{index}]") from None
+            with _named(f"{field}[{index}]"):
+                arrays.append(self._decode(self._identify(upload)))
         return arrays
+
+    def _identify(self, upload: Path) -> Image.Image:
+        return identify(upload.read_bytes(), max_pixels=self._max_pixels)
 
     def _decode(self, image: Image.Image) -> np.ndarray:
         return self.preprocess(decode(image))
