@@ -19,11 +19,14 @@ CONFIGURATIONS = {
     "2 inference threads": ["CELESTIAL_INFERENCE_THREADS=2"],
     # Every upload decoded in a thread, as a synchronous endpoint would: the cost of hand-offs.
     "every image decoded in a thread": ["CELESTIAL_INLINE_MAX_PIXELS=1"],
+    # Where the model runs: a lone image on the loop is the default; these move the line.
+    "every batch in the model thread": ["CELESTIAL_INLINE_MAX_IMAGES=0"],
+    "batches of up to 4 on the loop": ["CELESTIAL_INLINE_MAX_IMAGES=4"],
     "batch window 1 ms": ["CELESTIAL_BATCH_WINDOW_MS=1"],
     "batches of at most 8": ["CELESTIAL_BATCH_MAX_SIZE=8"],
     "2 workers": ["CELESTIAL_WORKERS=2"],
 }
-ROUNDS = 2  # per scenario and configuration: six configurations take about 15 minutes
+ROUNDS = 2  # per scenario and configuration: eight configurations take about 20 minutes
 RESULTS = Path("reports/sweep")
 
 

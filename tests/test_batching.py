@@ -142,3 +142,33 @@ def test_calls_gather_while_a_batch_runs() -> None:
 
     assert asyncio.run(scenario()) == [[2 * i] for i in range(6)]
     assert model.batches == [[0], [1, 2, 3, 4, 5]]
+
+
+def test_batches_up_to_inline_max_items_run_on_the_loop() -> None:
+    model = Recorder()
+    batcher = Batcher(model, max_batch_size=8, inline_max_items=1)
+
+    async def scenario() -> tuple[list[int], set[threading.Thread], list[object]]:
+        alone = await batcher([1])
+        alone_in = set(model.threads)
+        return alone, alone_in, await call_concurrently(batcher, [[2], [3]])
+
+    alone, alone_in, together = asyncio.run(scenario())
+    assert (alone, together) == ([2], [[4], [6]])
+    assert model.batches == [[1], [2, 3]]
+    assert alone_in == {threading.main_thread()}  # asyncio.run's loop runs in this thread
+    assert len(model.threads) == 2, "the batch of two ran in the model thread"
+
+
+def test_a_failing_batch_on_the_loop_fails_its_caller_and_the_batcher_goes_on() -> None:
+    model = Recorder(fail_on=7)
+    batcher = Batcher(model, max_batch_size=8, inline_max_items=1)
+
+    async def scenario() -> tuple[list[object], list[int]]:
+        failed = await call_concurrently(batcher, [[7]])
+        return failed, await batcher([5])
+
+    failed, after = asyncio.run(scenario())
+    assert isinstance(failed[0], RuntimeError)
+    assert after == [10]
+    assert model.threads == {threading.main_thread()}

@@ -5,7 +5,9 @@ next turn (or after a window, when one is set), so every request that becomes re
 joins it; while a batch runs, the next one gathers. The batches run one at a time in a dedicated
 thread: LiteRT releases the GIL, so the model computes beside the loop's parsing and decoding, and
 the thread hand-off is paid once per batch, not per request. Under load the batches grow by
-themselves; a lone request waits for nothing but one hand-off.
+themselves. A batch of at most `inline_max_items` runs right on the loop instead: a lone image's
+model call (0.07 ms) costs less than the hand-off to the thread and back, which made a lone
+request 18 % slower (docs/tuning.md).
 
 BentoML's own adaptive batching batches endpoints whose input is a list, and runs the merged batch
 through one call, so a bad image in one request would fail its neighbours; here each request is
@@ -45,9 +47,11 @@ class Batcher(Generic[Item, Result]):
         *,
         max_batch_size: int,
         window_ms: float = 0.0,
+        inline_max_items: int = 0,
     ) -> None:
         self._run = run
         self._max_batch_size = max_batch_size
+        self._inline_max_items = inline_max_items
         self._window = window_ms / 1000
         self._queue: deque[_Job] = deque()
         self._queued_items = 0
@@ -86,10 +90,22 @@ class Batcher(Generic[Item, Result]):
             batch.append(self._queue.popleft())
             size += len(batch[-1].items)
         self._queued_items -= size
-        self._running = True
         items = [item for job in batch for item in job.items]
+        if size <= self._inline_max_items:
+            self._finish_batch(batch, self._run_here(items))
+            return
+        self._running = True
         running = asyncio.get_running_loop().run_in_executor(self._model_thread, self._run, items)
         running.add_done_callback(partial(self._finish_batch, batch))
+
+    def _run_here(self, items: list[Item]) -> asyncio.Future:
+        """Run a small batch on the loop, its outcome as a finished future like the thread's."""
+        outcome = asyncio.get_running_loop().create_future()
+        try:
+            outcome.set_result(self._run(items))
+        except Exception as error:  # the callers get it, as from the model thread
+            outcome.set_exception(error)
+        return outcome
 
     def _finish_batch(self, batch: list[_Job], running: asyncio.Future) -> None:
         """Give each job its results (or the batch's error); start the batch that gathered."""

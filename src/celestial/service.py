@@ -5,7 +5,8 @@ Endpoints: POST /predict (one image), POST /predict_batch (several), GET /metada
 variables (celestial.settings); client mistakes get 4xx in one JSON shape (celestial.http_errors).
 
 The endpoints are coroutines: a request is decoded and batched on the event loop, and the model
-runs each batch in a thread of its own (celestial.batching). On 2 cores, BentoML's synchronous
+runs each batch in a thread of its own, or on the loop when the batch is one image
+(celestial.batching). On 2 cores, BentoML's synchronous
 endpoints lost a quarter of their throughput to handing each request to a thread and back
 (docs/tuning.md). Images too large to decode in a blink, and a batch request's images, are
 decoded in a thread (celestial.uploads.Preparer).
@@ -73,6 +74,7 @@ class CelestialClassifier:
             self.classifier.predict_arrays,
             max_batch_size=settings.batch_max_size,
             window_ms=settings.batch_window_ms,
+            inline_max_items=settings.inline_max_images,
         )
         self._warm_up()
         freeze_heap()

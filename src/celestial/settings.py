@@ -44,6 +44,11 @@ class ServingSettings(BaseSettings):
         description="Images up to this size are decoded on the event loop; larger ones in a "
         "thread, so that decoding them does not hold up other requests.",
     )
+    inline_max_images: Annotated[int, Field(ge=0)] = Field(
+        1,
+        description="Batches of at most this many images run the model on the event loop; "
+        "larger ones in the model's own thread (0: every batch there).",
+    )
     inference_threads: PositiveInt = Field(
         1, description="Threads LiteRT may use for one batch of the model."
     )
