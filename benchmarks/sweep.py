@@ -70,7 +70,9 @@ def render(reports: dict[str, dict]) -> str:
 Each row is one run of `benchmarks/bench.py` with one setting changed from the defaults (every
 other setting as in `src/celestial/settings.py`); the full tables are in `reports/sweep/`.
 Ratios compare with the floor and the naive baseline measured in the same run, with the same
-settings.
+settings. Each row is {ROUNDS} rounds, so one disturbed round on this shared machine moves a
+figure by 10-30 %: read the rows for large effects, and docs/benchmarks.md (more rounds) for the
+defaults.
 
 | configuration | /predict p50 at 1 client (ms) | /predict req/s at 32 clients | of the floor | of naive | /predict_batch images/s | cold start (s) |
 | --- | --- | --- | --- | --- | --- | --- |

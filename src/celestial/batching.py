@@ -6,8 +6,8 @@ joins it; while a batch runs, the next one gathers. The batches run one at a tim
 thread: LiteRT releases the GIL, so the model computes beside the loop's parsing and decoding, and
 the thread hand-off is paid once per batch, not per request. Under load the batches grow by
 themselves. A batch of at most `inline_max_items` runs right on the loop instead: a lone image's
-model call (0.07 ms) costs less than the hand-off to the thread and back, which made a lone
-request 18 % slower (docs/tuning.md).
+model call (0.07 ms) costs less than the hand-off to the thread and back, which took about 15 %
+of a lone client's throughput.
 
 BentoML's own adaptive batching batches endpoints whose input is a list, and runs the merged batch
 through one call, so a bad image in one request would fail its neighbours; here each request is
