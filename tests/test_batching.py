@@ -61,17 +61,25 @@ def test_a_call_larger_than_the_batch_runs_alone() -> None:
     assert model.batches == [list(range(10)), [20]]
 
 
-def test_a_failing_batch_fails_its_callers_and_the_batcher_goes_on() -> None:
+@pytest.mark.parametrize(
+    ("inline_max_items", "requests"),
+    [(0, [[7], [8]]), (1, [[7]])],
+    ids=["in the model thread", "on the loop"],
+)
+def test_a_failing_batch_fails_its_callers_and_the_batcher_goes_on(
+    inline_max_items: int, requests: list[list[int]]
+) -> None:
     model = Recorder(fail_on=7)
-    batcher = Batcher(model, max_batch_size=64)
+    batcher = Batcher(model, max_batch_size=64, inline_max_items=inline_max_items)
 
     async def scenario() -> tuple[list[object], list[int]]:
-        failed = await call_concurrently(batcher, [[7], [8]])
+        failed = await call_concurrently(batcher, requests)
         return failed, await batcher([5])
 
     failed, after = asyncio.run(scenario())
     assert all(isinstance(r, RuntimeError) for r in failed)
     assert after == [10]
+    assert (model.threads == {threading.main_thread()}) == (inline_max_items > 0)
 
 
 def test_window_gathers_calls_that_arrive_close_together() -> None:
@@ -158,17 +166,3 @@ def test_batches_up_to_inline_max_items_run_on_the_loop() -> None:
     assert model.batches == [[1], [2, 3]]
     assert alone_in == {threading.main_thread()}  # asyncio.run's loop runs in this thread
     assert len(model.threads) == 2, "the batch of two ran in the model thread"
-
-
-def test_a_failing_batch_on_the_loop_fails_its_caller_and_the_batcher_goes_on() -> None:
-    model = Recorder(fail_on=7)
-    batcher = Batcher(model, max_batch_size=8, inline_max_items=1)
-
-    async def scenario() -> tuple[list[object], list[int]]:
-        failed = await call_concurrently(batcher, [[7]])
-        return failed, await batcher([5])
-
-    failed, after = asyncio.run(scenario())
-    assert isinstance(failed[0], RuntimeError)
-    assert after == [10]
-    assert model.threads == {threading.main_thread()}

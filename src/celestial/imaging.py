@@ -78,8 +78,6 @@ def _corrupt_is_invalid() -> Iterator[None]:
     """Pillow's errors for broken data, while opening or decoding -> InvalidImage."""
     try:
         yield
-    except ImageError:
-        raise
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise InvalidImage(f"the image is corrupt or truncated ({error})") from None
 

@@ -6,10 +6,10 @@ variables (celestial.settings); client mistakes get 4xx in one JSON shape (celes
 
 The endpoints are coroutines: a request is decoded and batched on the event loop, and the model
 runs each batch in a thread of its own, or on the loop when the batch is one image
-(celestial.batching). On 2 cores, BentoML's synchronous
-endpoints lost a quarter of their throughput to handing each request to a thread and back
-(docs/tuning.md). Images too large to decode in a blink, and a batch request's images, are
-decoded in a thread (celestial.uploads.Preparer).
+(celestial.batching). On 2 cores, BentoML's synchronous endpoints lost a quarter of their
+throughput to handing each request to a thread and back (docs/tuning.md). Images too large to
+decode in a blink, and a batch request's images, are decoded in a thread
+(celestial.uploads.Preparer).
 """
 
 import gc
