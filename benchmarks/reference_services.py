@@ -7,17 +7,20 @@
   beside the LiteRT one), `model.predict` on each request, no batching.
 
 Both take the same settings (workers, threads, limits), middleware and start-up (a frozen heap)
-as celestial.service.
+as celestial.serving.service (celestial.serving.startup).
 """
 
 import bentoml
 import numpy as np
 
-from celestial.http_errors import BodyLimit, ErrorEnvelope
 from celestial.imaging import open_image
-from celestial.schemas import Prediction
-from celestial.service import ImageUpload, freeze_heap, preparer, settings
+from celestial.serving.schemas import ImageUpload, Prediction
+from celestial.serving.settings import serving_settings
+from celestial.serving.startup import freeze_heap, install_middleware
+from celestial.serving.uploads import Preparer
 from celestial.store import load_keras_model
+
+settings = serving_settings()
 
 SERVICE_OPTIONS = {
     "workers": settings.workers,
@@ -31,7 +34,7 @@ class Floor:
     model = bentoml.models.BentoModel(settings.model_tag)
 
     def __init__(self) -> None:
-        self.prepare = preparer(self.model.custom_objects["preprocess"])
+        self.prepare = Preparer.from_settings(self.model.custom_objects["preprocess"], settings)
         self.labels = self.model.custom_objects["postprocess"].labels
         freeze_heap()
 
@@ -68,5 +71,4 @@ class Naive:
 
 
 for service in (Floor, Naive):
-    service.add_asgi_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
-    service.add_asgi_middleware(ErrorEnvelope)
+    install_middleware(service, settings)

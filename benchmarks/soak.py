@@ -18,7 +18,7 @@ from pathlib import Path
 
 import bench
 
-from celestial.server_process import Server, serving
+from celestial.serving.server_process import Server, serving
 
 SLICE_SECONDS = 10
 

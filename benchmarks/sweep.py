@@ -3,7 +3,7 @@
     python benchmarks/sweep.py                 # runs bench.py per configuration (~3 min each)
     python benchmarks/sweep.py --render-only   # rebuilds docs/tuning.md from reports/sweep/
 
-Each configuration changes one setting from the defaults in celestial/settings.py; the table
+Each configuration changes one setting from the defaults in celestial/serving/settings.py; the table
 shows what it did to our service and to its ratio to the floor (measured in the same run).
 """
 
@@ -32,7 +32,7 @@ RESULTS = Path("reports/sweep")
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--target", default="celestial.service:CelestialClassifier")
+    parser.add_argument("--target", default="celestial.serving.service:CelestialClassifier")
     parser.add_argument("--render-only", action="store_true")
     parser.add_argument("--markdown", type=Path, default=Path("docs/tuning.md"))
     args = parser.parse_args(argv)
@@ -68,7 +68,7 @@ def render(reports: dict[str, dict]) -> str:
 <!-- Written by benchmarks/sweep.py. Do not edit: re-run it. -->
 
 Each row is one run of `benchmarks/bench.py` with one setting changed from the defaults (every
-other setting as in `src/celestial/settings.py`); the full tables are in `reports/sweep/`.
+other setting as in `src/celestial/serving/settings.py`); the full tables are in `reports/sweep/`.
 Ratios compare with the floor and the naive baseline measured in the same run, with the same
 settings. Each row is {ROUNDS} rounds, so one disturbed round on this shared machine moves a
 figure by 10-30 %: read the rows for large effects, and docs/benchmarks.md (more rounds) for the

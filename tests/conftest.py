@@ -18,6 +18,14 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its tier, the folder it lives in: `-m "not integration"` and the like."""
+    tests = Path(__file__).parent
+    for item in items:
+        tier = item.path.relative_to(tests).parts[0]
+        item.add_marker(getattr(pytest.mark, tier))
+
+
 def write_image(path: Path, *, size=(24, 24), color=(200, 80, 40), fmt: str | None = None) -> Path:
     """A small image with a bright disc on black, so preprocessing has something to keep."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -47,7 +55,7 @@ TEST_BODIES = ("Earth", "Mars", "Neptune", "Saturn")
 
 def project_params(overrides: dict):
     """The project's params.yaml with some sections' values replaced, as typed Params."""
-    from celestial.config import Params
+    from celestial.pipeline.params import Params
 
     params = yaml.safe_load((PROJECT_ROOT / "params.yaml").read_text())
     for section, values in overrides.items():
@@ -68,11 +76,11 @@ TINY_TRAINING = {
 def trained_model(tmp_path_factory: pytest.TempPathFactory):
     """A small classifier trained on rendered images by the project's own training recipe and
     saved into the test store as the train stage saves one."""
-    from celestial.data import scan_image_folder, split_samples
+    from celestial.pipeline.dataset import scan_image_folder, split_samples
+    from celestial.pipeline.recipe import load_for_labels, train_classifier
+    from celestial.pipeline.train import save_trained
     from celestial.preprocessing import Preprocessor
     from celestial.render import render_dataset
-    from celestial.train import save_trained
-    from celestial.training import load_for_labels, train_classifier
 
     root = tmp_path_factory.mktemp("rendered")
     render_dataset(root, bodies=TEST_BODIES, images_per_class=24, seed=11, size=64)
@@ -100,9 +108,9 @@ def held_out(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
 @pytest.fixture(scope="session")
 def server(trained_model, tmp_path_factory: pytest.TempPathFactory):
     """`bentoml serve` of the service from source, serving trained_model, on a free port."""
-    from celestial.server_process import serving
+    from celestial.serving.server_process import serving
 
     log = tmp_path_factory.mktemp("server") / "server.log"
     model = {"CELESTIAL_MODEL_TAG": str(trained_model.tag)}
-    with serving("celestial.service:CelestialClassifier", log=log, env=model) as server:
+    with serving("celestial.serving.service:CelestialClassifier", log=log, env=model) as server:
         yield server.url

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from celestial.server_process import TOOLS_PATH
+from celestial.serving.server_process import TOOLS_PATH
 from conftest import PROJECT_ROOT
 
 # What a fresh clone holds that the pipeline needs (the package itself is installed).

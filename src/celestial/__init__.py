@@ -1,4 +1,10 @@
-"""celestial: an image classifier from a folder of images to a served, containerized model."""
+"""celestial: an image classifier from a folder of images to a served, containerized model.
+
+The modules here are the model's contract, shared by both sides and stored with the model:
+imaging (bytes -> image), preprocessing (image -> input, output -> labelled result), novelty,
+inference (the one prediction path) and store (the BentoML model store). `pipeline` trains,
+`serving` serves, `render` makes the default data.
+"""
 
 import os
 from importlib.metadata import version

@@ -17,7 +17,7 @@ from celestial.errors import UserError
 
 # Formats Pillow decodes without extra libraries and that people send as photos or renders.
 SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF"})
-# A 30000 x 30000 PNG can weigh under 1 MB on the wire; decoding it would take 2.7 GB of memory.
+# A huge, flat PNG is small on the wire and takes gigabytes to decode: the limit is on pixels.
 DEFAULT_MAX_PIXELS = 40_000_000
 URL_SCHEMES = (b"http://", b"https://")
 

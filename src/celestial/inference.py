@@ -1,7 +1,7 @@
 """Prediction with a stored model: the one path used by evaluation, tests and the service.
 
-It runs the LiteRT flatbuffer the train stage stores beside the Keras model (see
-`celestial.model.to_tflite`): no TensorFlow is imported here, so the service starts without it.
+It runs the LiteRT flatbuffer the train stage stores beside the Keras model: no TensorFlow is
+imported here, so the service starts without it.
 """
 
 import threading
@@ -13,7 +13,7 @@ import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 from PIL import Image
 
-from celestial.preprocessing import Prediction
+from celestial.preprocessing import PredictionDict
 from celestial.store import SIGNATURE, TFLITE_FILE
 
 
@@ -51,7 +51,7 @@ class Classifier:
         model: LiteModel,
         *,
         preprocess: Callable[[Image.Image], np.ndarray],
-        postprocess: Callable[[dict[str, np.ndarray]], list[Prediction]],
+        postprocess: Callable[[dict[str, np.ndarray]], list[PredictionDict]],
     ) -> None:
         self.model = model
         self.preprocess = preprocess
@@ -84,10 +84,10 @@ class Classifier:
         """Preprocessed uint8 images (n, h, w, 3) -> the model's outputs (see LiteModel)."""
         return self.model.outputs(batch)
 
-    def predict(self, images: Sequence[Image.Image]) -> list[Prediction]:
+    def predict(self, images: Sequence[Image.Image]) -> list[PredictionDict]:
         """Decoded PIL images -> labelled predictions, in order."""
         return self.predict_arrays([self.preprocess(image) for image in images])
 
-    def predict_arrays(self, arrays: Sequence[np.ndarray]) -> list[Prediction]:
+    def predict_arrays(self, arrays: Sequence[np.ndarray]) -> list[PredictionDict]:
         """Preprocessed images -> labelled predictions, in order."""
         return self.postprocess(self.outputs(np.stack(arrays)))

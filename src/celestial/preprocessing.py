@@ -19,7 +19,9 @@ from celestial.novelty import NoveltyScorer
 BACKGROUND = (0, 0, 0)
 
 
-class Prediction(TypedDict):
+class PredictionDict(TypedDict):
+    """One image's result as `Postprocessor` returns it; the API's `Prediction` validates it."""
+
     prediction: str
     probabilities: dict[str, float]
     novelty: float
@@ -58,7 +60,7 @@ class Postprocessor:
     labels: tuple[str, ...]
     novelty: NoveltyScorer
 
-    def __call__(self, outputs: dict[str, np.ndarray]) -> list[Prediction]:
+    def __call__(self, outputs: dict[str, np.ndarray]) -> list[PredictionDict]:
         probabilities = outputs["probabilities"]
         if probabilities.ndim != 2 or probabilities.shape[1] != len(self.labels):
             raise ValueError(

@@ -15,9 +15,6 @@ from typing import TYPE_CHECKING, Any
 import bentoml
 import yaml
 
-from celestial import cli
-from celestial.config import load_params
-from celestial.errors import UserError
 from celestial.preprocessing import Postprocessor, Preprocessor
 
 if TYPE_CHECKING:  # Keras (and TensorFlow) only where a model is trained or inspected
@@ -74,24 +71,9 @@ def import_export(path: Path) -> bentoml.Model:
         return bentoml.models.import_model(str(path.resolve()))
 
 
-def main() -> None:
-    """Print the tag of the DVC-versioned model, importing it into this machine's store if needed.
-
-    `make serve` and `make bento` serve and pack exactly this model, whatever else the store holds.
-    """
-    export = load_params().model_export
-    if not export.is_file():
-        raise UserError(f"{export} does not exist: run `make train`, or `dvc pull` to fetch it")
-    print(import_export(export).tag)
-
-
 def export_tag(path: Path) -> str:
     """The name:version of the model inside a .bentomodel archive, read from its model.yaml."""
     with tarfile.open(path, "r:xz") as archive:
         member = archive.extractfile("./model.yaml") or archive.extractfile("model.yaml")
         info = yaml.safe_load(member)
     return f"{info['name']}:{info['version']}"
-
-
-if __name__ == "__main__":
-    cli.run(main)

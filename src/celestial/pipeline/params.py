@@ -1,0 +1,147 @@
+"""params.yaml, parsed once into frozen, typed settings.
+
+Every knob of the project lives in params.yaml; this module gives each one a type and a range, so
+that a typo or an impossible value stops the run at load time with a message naming the key.
+"""
+
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from celestial.errors import UserError
+
+PARAMS_FILE = Path("params.yaml")
+
+
+class ConfigError(UserError):
+    """params.yaml is missing, unreadable or holds a value out of range."""
+
+
+Fraction = Annotated[float, Field(gt=0, lt=1)]
+PositiveInt = Annotated[int, Field(gt=0)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class BaseParams(_Section):
+    """Settings shared by every stage."""
+
+    seed: int = Field(ge=0)
+    image_size: Annotated[int, Field(ge=16, le=512)]
+    model_name: str = Field(pattern=r"^[a-z0-9_]+$")
+
+
+class PathParams(_Section):
+    """Where each stage reads and writes, relative to the project root (dvc.yaml uses them too)."""
+
+    raw: Path
+    prepared: Path
+    model: Path
+    train_reports: Path
+    eval_reports: Path
+    leave_out_reports: Path
+
+    @property
+    def split_file(self) -> Path:
+        return self.prepared / "split.csv"
+
+    @property
+    def report_file(self) -> Path:
+        return self.prepared / "report.json"
+
+
+class RenderParams(_Section):
+    """The synthetic default dataset that `make data` renders when data/raw is empty."""
+
+    images_per_class: PositiveInt
+    image_size: Annotated[int, Field(ge=32, le=1024)]
+    seed: int = Field(ge=0)
+
+
+class PrepareParams(_Section):
+    """How the images are split; each class is split in the same proportions."""
+
+    val_fraction: Fraction
+    test_fraction: Fraction
+
+    @model_validator(mode="after")
+    def _leaves_training_data(self) -> "PrepareParams":
+        if self.val_fraction + self.test_fraction >= 1:
+            raise ValueError("val_fraction + test_fraction must leave images for training")
+        return self
+
+
+class AugmentParams(_Section):
+    """Random changes applied to training images only (Keras layers, inactive at inference)."""
+
+    flip: bool
+    rotation: Annotated[float, Field(ge=0, le=0.5)]
+    zoom: Annotated[float, Field(ge=0, lt=1)]
+    contrast: Annotated[float, Field(ge=0, lt=1)]
+
+
+class TrainParams(_Section):
+    epochs: PositiveInt
+    batch_size: PositiveInt
+    learning_rate: Annotated[float, Field(gt=0, lt=1)]
+    lr_factor: Annotated[float, Field(gt=0, lt=1)]
+    lr_patience: PositiveInt
+    patience: PositiveInt
+    filters: Annotated[tuple[PositiveInt, ...], Field(min_length=1)]
+    dense_units: PositiveInt
+    dropout: Annotated[float, Field(ge=0, lt=1)]
+    augment: AugmentParams
+
+
+class NoveltyParams(_Section):
+    """The novelty threshold keeps this fraction of held-out known images in distribution."""
+
+    keep: Fraction
+
+
+class LeaveOutParams(_Section):
+    """The leave_out stage: classes split into `folds` groups, each left out of one training."""
+
+    folds: Annotated[int, Field(ge=2, le=20)]
+
+
+class Params(_Section):
+    base: BaseParams
+    paths: PathParams
+    render: RenderParams
+    prepare: PrepareParams
+    train: TrainParams
+    novelty: NoveltyParams
+    leave_out: LeaveOutParams
+
+    @property
+    def model_export(self) -> Path:
+        """The exported model file that DVC versions (dvc.yaml names it the same way)."""
+        return self.paths.model / f"{self.base.model_name}.bentomodel"
+
+
+def load_params(path: Path = PARAMS_FILE) -> Params:
+    """Read and validate params.yaml; raise ConfigError naming each wrong key."""
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path} is not valid YAML: {error}") from None
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError(f"{path} has invalid values:\n{_describe(error)}") from None
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+        got = "" if problem["type"] == "missing" else f" (got {problem['input']!r})"
+        lines.append(f"  {key}: {problem['msg']}{got}")
+    return "\n".join(lines)

@@ -1,0 +1,68 @@
+"""What the service's endpoints take and return, typed: the OpenAPI document comes from here."""
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+
+EXAMPLE_PROBABILITIES = {"Earth": 0.002, "Jupiter": 0.001, "Mars": 0.981, "Mercury": 0.004,
+                         "Moon": 0.003, "Neptune": 0.001, "Pluto": 0.004, "Saturn": 0.001,
+                         "Uranus": 0.001, "Venus": 0.002}  # fmt: skip
+
+ImageUpload = Annotated[
+    Path,
+    Field(
+        description="An image file: JPEG or PNG (WebP, GIF, BMP and TIFF work too). "
+        "Any size up to the request and pixel limits; it is padded to a square and resized."
+    ),
+]
+
+
+class Prediction(BaseModel):
+    """The predicted label of one image, with the probability of every label."""
+
+    prediction: str = Field(description="The most probable label.", examples=["Mars"])
+    probabilities: dict[str, float] = Field(
+        description="Probability of each label; they sum to 1.",
+        examples=[EXAMPLE_PROBABILITIES],
+    )
+    novelty: float = Field(
+        description="How unlike the training images this one is (Mahalanobis distance of its "
+        "embedding to the nearest class); higher is less familiar.",
+        examples=[7.9],
+    )
+    in_distribution: bool = Field(
+        description="False when novelty exceeds the threshold calibrated in training (see "
+        "/metadata): the image is probably none of the labels, whatever `prediction` says.",
+        examples=[True],
+    )
+
+
+class ModelMetadata(BaseModel):
+    """What is being served: the model, its labels and input, and how well it did in training."""
+
+    model_tag: str = Field(examples=["celestial_bodies_classifier:4hp3g2yk5slqmax4"])
+    created_at: datetime
+    labels: list[str] = Field(examples=[list(EXAMPLE_PROBABILITIES)])
+    input_size: list[int] = Field(description="Height, width, channels.", examples=[[64, 64, 3]])
+    training_metrics: dict[str, float] = Field(examples=[{"val_accuracy": 0.99, "val_loss": 0.03}])
+    novelty_threshold: float = Field(
+        description="Novelty above this is flagged out of distribution; calibrated in "
+        "training to keep a set share of held-out images of the known labels in distribution.",
+        examples=[12.2],
+    )
+    git_commit: str | None = Field(description="The commit the model was trained from.")
+    project_version: str = Field(description="Version of the package serving the model.")
+    limits: dict[str, Any] = Field(description="Request limits this server enforces.")
+
+
+class ErrorResponse(BaseModel):
+    """The body of every 4xx and 5xx response."""
+
+    status: int = Field(examples=[415])
+    error: str = Field(examples=["Unsupported Media Type"])
+    message: str = Field(examples=["PPM images are not supported; send one of BMP, GIF, JPEG, ..."])
+    detail: list[dict[str, Any]] | None = Field(
+        None, description="For malformed requests: each field and its problem."
+    )

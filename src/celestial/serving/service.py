@@ -1,0 +1,128 @@
+"""The BentoML service: classify uploaded images with the model from the BentoML model store.
+
+Endpoints: POST /predict (one image), POST /predict_batch (several), GET /metadata; BentoML adds
+/livez, /readyz, /metrics and the Swagger UI at /. The endpoints are coroutines: uploads are
+decoded on the event loop (large ones in a thread, `uploads.Preparer`) and batched across
+concurrent requests (`batching.Batcher`), because handing every request to a thread and back,
+as BentoML's synchronous endpoints do, costs more than the model itself (docs/performance.md).
+"""
+
+import logging
+from functools import cache
+from http import HTTPStatus
+from typing import Annotated
+
+import bentoml
+import numpy as np
+from fastapi import FastAPI
+from pydantic import Field
+
+import celestial
+from celestial.inference import Classifier
+from celestial.serving.batching import Batcher
+from celestial.serving.error_responses import client_error
+from celestial.serving.schemas import ImageUpload, ModelMetadata, Prediction
+from celestial.serving.security import cors_config
+from celestial.serving.settings import serving_settings
+from celestial.serving.startup import freeze_heap, install_middleware
+from celestial.serving.uploads import Preparer
+
+log = logging.getLogger(__name__)
+
+settings = serving_settings()
+
+# GET routes: BentoML's @bentoml.api endpoints are POST only.
+routes = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+
+@bentoml.service(
+    workers=settings.workers,
+    threads=settings.threads,
+    traffic={"timeout": 30},
+    http={"cors": cors_config(settings.cors_origins)},
+)
+@bentoml.asgi_app(routes)
+class CelestialClassifier:
+    """Predicts which celestial body an image shows, with a probability for every label."""
+
+    model = bentoml.models.BentoModel(settings.model_tag)
+
+    def __init__(self) -> None:
+        self._ready = False
+        self.classifier = load_classifier()
+        self.prepare = Preparer.from_settings(self.classifier.preprocess, settings)
+        self.batcher = Batcher(
+            self.classifier.predict_arrays,
+            max_batch_size=settings.batch_max_size,
+            window_ms=settings.batch_window_ms,
+            inline_max_items=settings.inline_max_images,
+        )
+        self._warm_up()
+        freeze_heap()
+        self._ready = True
+        log.info("serving %s", self.model.tag)
+
+    def __is_ready__(self) -> bool:
+        """/readyz: true once the model is loaded and has made one real prediction."""
+        return self._ready
+
+    @bentoml.api
+    async def predict(self, image: ImageUpload) -> Prediction:
+        """Classify one image (multipart field `image`)."""
+        (result,) = await self.batcher([await self.prepare(image, "image")])
+        return Prediction.model_validate(result)
+
+    @bentoml.api
+    async def predict_batch(
+        self,
+        images: Annotated[list[ImageUpload], Field(description="Repeat the field per image.")],
+    ) -> list[Prediction]:
+        """Classify several images (repeated multipart field `images`); results keep their order."""
+        if len(images) > settings.max_batch_images:
+            raise client_error(
+                f"{len(images)} images in one request; the limit is {settings.max_batch_images}",
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            )
+        arrays = await self.prepare.many(images, "images")
+        return [Prediction.model_validate(result) for result in await self.batcher(arrays)]
+
+    @routes.get("/metadata", tags=["Service APIs"])
+    def metadata(self) -> ModelMetadata:
+        """The model being served: tag, creation time, labels, input size and training metrics."""
+        info = self.model.info
+        return ModelMetadata(
+            model_tag=str(self.model.tag),
+            created_at=info.creation_time,
+            labels=list(info.metadata["class_names"]),
+            input_size=list(info.metadata["input_size"]),
+            training_metrics=info.metadata.get("metrics", {}),
+            novelty_threshold=self.classifier.postprocess.novelty.threshold,
+            git_commit=info.metadata.get("git_commit"),
+            project_version=celestial.__version__,
+            limits={
+                "max_request_bytes": settings.max_request_bytes,
+                "max_image_pixels": settings.max_image_pixels,
+                "max_batch_images": settings.max_batch_images,
+            },
+        )
+
+    def _warm_up(self) -> None:
+        """One real prediction, so the first request does not pay for allocating the model."""
+        height, width, _ = self.classifier.input_shape
+        self.classifier.predict_arrays([np.zeros((height, width, 3), dtype=np.uint8)])
+
+
+@cache
+def load_classifier() -> Classifier:
+    """The served model, loaded once per process (see the call at import, below)."""
+    model = CelestialClassifier.inner.model.resolve()
+    return Classifier.from_store(model, threads=settings.inference_threads)
+
+
+# Load the model at import, so that in the process that starts the server a broken model stops
+# `bentoml serve` with its error and a non-zero exit (found first in a worker's __init__, the same
+# error makes BentoML restart the worker over and over). A worker imports this module too,
+# and its __init__ then reuses what the import loaded.
+load_classifier()
+
+install_middleware(CelestialClassifier, settings)

@@ -1,0 +1,69 @@
+"""A short run of the benchmark harness: every target starts, scenarios run, reports appear."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from celestial.serving.server_process import TOOLS_PATH
+from conftest import PROJECT_ROOT
+
+SERVICE = "celestial.serving.service:CelestialClassifier"
+
+
+def test_benchmark_harness_smoke(trained_model, tmp_path: Path) -> None:
+    report, markdown = tmp_path / "bench.json", tmp_path / "bench.md"
+    model = f"CELESTIAL_MODEL_TAG={trained_model.tag}"
+    subprocess.run(
+        [sys.executable, "benchmarks/bench.py", "--target", SERVICE,
+         "--seconds", "1", "--rounds", "1", "--warmup", "1", "--env", model,
+         "--output", str(report), "--markdown", str(markdown)],
+        cwd=PROJECT_ROOT, check=True, timeout=300, env={**os.environ, "PATH": TOOLS_PATH},
+    )  # fmt: skip
+    figures = json.loads(report.read_text())
+    scenarios = {(r["target"], r["scenario"]) for r in figures["results"]}
+    assert len(scenarios) == 7
+    for result in figures["results"]:
+        assert result["errors"] == 0, result
+        assert result["peak_rss_mb"] > 50, "memory of the server's processes is sampled"
+        if result["target"] != "naive":  # one second may be too short for model.predict
+            assert result["requests_per_s"] > 0, result
+    assert set(figures["cold_start_s"]) == {"ours", "floor", "naive"}
+    assert set(figures["ratios"]) == {"/predict, 1 client", "/predict, 32 clients"}
+    for ratio in figures["ratios"].values():
+        assert ratio["of_floor"] > 0, ratio
+        assert ratio["of_floor_quartiles"] is None, "one round has no spread"
+    assert "| ours | /predict, 32 clients |" in markdown.read_text()
+
+
+def may_profile_other_processes() -> bool:
+    """py-spy reads another process's memory: root, or a kernel that allows it to anyone."""
+    scope = Path("/proc/sys/kernel/yama/ptrace_scope")
+    return os.geteuid() == 0 or not scope.exists() or scope.read_text().strip() == "0"
+
+
+@pytest.mark.skipif(not may_profile_other_processes(), reason="py-spy may not read the server")
+def test_profile_puts_the_model_path_in_its_own_stage(trained_model, tmp_path: Path) -> None:
+    markdown = tmp_path / "profile.md"
+    subprocess.run(
+        [sys.executable, "benchmarks/profile.py", "--target",
+         "celestial.serving.service:CelestialClassifier", "--seconds", "2", "--rounds", "1",
+         "--markdown", str(markdown)],
+        cwd=PROJECT_ROOT, check=True, timeout=300,
+        env={**os.environ, "PATH": TOOLS_PATH, "CELESTIAL_MODEL_TAG": str(trained_model.tag)},
+    )  # fmt: skip
+    rows = {
+        cells[0]: cells[1:]
+        for line in markdown.read_text().splitlines()
+        if line.startswith("| ") and not line.startswith(("| stage", "| ---"))
+        for cells in [[cell.strip() for cell in line.strip("|").split("|")]]
+    }
+    ours, floor = rows["model: batching, LiteRT, postprocess"][:2]
+    assert float(ours) > 0, "samples inside the batcher are found"
+    assert float(floor) == 0, "the floor runs no model"
+    decoding_ours, decoding_floor = rows["read, decode and preprocess the upload"][:2]
+    assert float(decoding_ours) > 0
+    assert float(decoding_floor) > 0

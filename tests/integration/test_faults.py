@@ -1,0 +1,174 @@
+"""Faults: a worker killed under load, a missing or corrupt model, readiness, a training run killed
+midway. Each is caused for real and its outcome measured."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from celestial.serving.server_process import TOOLS_PATH, process_tree, serving
+from celestial.store import TFLITE_FILE, export_tag
+from project import make_project
+
+SERVICE = "celestial.serving.service:CelestialClassifier"
+
+
+def worker_pid(server_pid: int) -> int:
+    (pid,) = [
+        pid for pid in process_tree(server_pid)
+        if b"_bentoml_impl.worker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]  # fmt: skip
+    return pid
+
+
+def test_a_killed_worker_is_replaced(trained_model, held_out, tmp_path: Path) -> None:
+    image = held_out["Earth"][0].read_bytes()
+    env = {"CELESTIAL_MODEL_TAG": str(trained_model.tag)}
+    outcomes: list[tuple[float, bool]] = []  # (time, succeeded)
+    stop = threading.Event()
+
+    def client(url: str) -> None:
+        with httpx.Client(timeout=10) as session:
+            while not stop.is_set():
+                try:
+                    ok = session.post(f"{url}/predict", files={"image": ("e.jpg", image)})
+                    outcomes.append((time.monotonic(), ok.status_code == 200))
+                except httpx.TransportError:
+                    outcomes.append((time.monotonic(), False))
+                    time.sleep(0.05)
+
+    with serving(SERVICE, log=tmp_path / "server.log", env=env) as server:
+        clients = [threading.Thread(target=client, args=(server.url,)) for _ in range(4)]
+        for thread in clients:
+            thread.start()
+        time.sleep(3)
+        killed = worker_pid(server.process.pid)
+        os.kill(killed, signal.SIGKILL)
+        killed_at = time.monotonic()
+        deadline = killed_at + 60
+        while time.monotonic() < deadline:
+            recovered = [t for t, ok in outcomes if ok and t > killed_at + 0.5]
+            if len(recovered) >= 20:
+                break
+            time.sleep(0.25)
+        time.sleep(2)
+        stop.set()
+        for thread in clients:
+            thread.join()
+        replacement = worker_pid(server.process.pid)
+
+    failed = [t for t, ok in outcomes if not ok]
+    after = [t for t, ok in outcomes if ok and t > killed_at]
+    assert after, "the service never answered again"
+    recovery = after[0] - killed_at
+    print(
+        f"\nworker killed: back in {recovery:.2f} s, "
+        f"{len(failed)} failed requests of {len(outcomes)}"
+    )
+    assert replacement != killed
+    assert recovery < 30
+    assert all(ok for t, ok in outcomes if t > after[0] + 1), "steady again once replaced"
+
+
+def serve_and_fail(env: dict, log: Path, timeout: float = 90) -> tuple[int, str, float]:
+    """Start a server expected to fail; its exit code, its output and how long it took."""
+    started = time.monotonic()
+    result = subprocess.run(
+        ["bentoml", "serve", SERVICE, "--port", "0", "--host", "127.0.0.1"],
+        capture_output=True, text=True, timeout=timeout,
+        env={**os.environ, "PATH": TOOLS_PATH, **env},
+    )  # fmt: skip
+    log.write_text(result.stdout + result.stderr)
+    return result.returncode, result.stdout + result.stderr, time.monotonic() - started
+
+
+def test_a_missing_model_stops_the_server_with_a_clear_error(tmp_path: Path) -> None:
+    code, output, seconds = serve_and_fail(
+        {"CELESTIAL_MODEL_TAG": "celestial_bodies_classifier:doesnotexist"}, tmp_path / "log"
+    )
+    assert code != 0
+    assert "celestial_bodies_classifier:doesnotexist" in output
+    assert "could not be found" in output
+    print(f"\nmissing model: exit {code} after {seconds:.1f} s")
+
+
+def test_a_corrupt_model_stops_the_server_with_a_clear_error(trained_model, tmp_path: Path):
+    store = tmp_path / "bentoml"
+    copy = store / "models" / trained_model.tag.name / trained_model.tag.version
+    shutil.copytree(trained_model.path, copy)
+    (copy / TFLITE_FILE).write_bytes(b"this is not a model")
+    code, output, seconds = serve_and_fail(
+        {"BENTOML_HOME": str(store), "CELESTIAL_MODEL_TAG": str(trained_model.tag)},
+        tmp_path / "log",
+    )
+    assert code != 0
+    assert str(trained_model.tag) in output
+    assert "model.tflite" in output
+    print(f"\ncorrupt model: exit {code} after {seconds:.1f} s")
+
+
+def test_readyz_is_false_until_a_real_prediction_ran(trained_model, monkeypatch) -> None:
+    monkeypatch.setenv("CELESTIAL_MODEL_TAG", str(trained_model.tag))
+    from celestial.serving.service import CelestialClassifier
+
+    seen = []
+    original = CelestialClassifier.inner._warm_up
+
+    def warm_up(self) -> None:
+        seen.append(("before", self.__is_ready__()))
+        original(self)
+
+    monkeypatch.setattr(CelestialClassifier.inner, "_warm_up", warm_up)
+    service = CelestialClassifier.inner()
+    assert seen == [("before", False)]
+    assert service.__is_ready__() is True
+
+
+def test_training_killed_midway_loses_nothing(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "project")
+    project.run(sys.executable, "-m", "celestial.render", "--if-empty")
+    project.run("dvc", "add", "--quiet", "data/raw")
+    project.run("dvc", "repro")
+    export = project.root / "model/celestial_bodies_classifier.bentomodel"
+    first = export_tag(export)
+
+    # A longer training run, killed once it is well under way.
+    params = project.root / "params.yaml"
+    params.write_text(params.read_text().replace("epochs: 2", "epochs: 50"))
+    log = tmp_path / "repro.log"
+    with log.open("w") as output:
+        repro = subprocess.Popen(
+            ["dvc", "repro"], cwd=project.root, stdout=output, stderr=subprocess.STDOUT,
+            env={**os.environ, "PATH": TOOLS_PATH, "BENTOML_HOME": str(project.store)},
+            start_new_session=True,
+        )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while "Epoch 3/50" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "Epoch 3/50" in log.read_text(), log.read_text()
+    os.killpg(repro.pid, signal.SIGKILL)
+    repro.wait()
+
+    latest = project.run(sys.executable, "-c", LATEST).strip()
+    assert latest == first, "the killed run left the previous model as latest"
+    store = {"BENTOML_HOME": str(project.store), "CELESTIAL_MODEL_TAG": MODEL + ":latest"}
+    with serving(SERVICE, log=tmp_path / "server.log", env=store) as server:
+        assert httpx.get(f"{server.url}/metadata").json()["model_tag"] == first
+
+    project.run("dvc", "repro")
+    second = export_tag(export)
+    assert second != first
+    assert project.run(sys.executable, "-c", LATEST).strip() == second
+    for model in (project.store / "models/celestial_bodies_classifier").iterdir():
+        if model.is_dir():
+            assert (model / "model.yaml").is_file(), f"no partial model in the store: {model}"
+
+
+MODEL = "celestial_bodies_classifier"
+LATEST = f"import bentoml; print(bentoml.models.get('{MODEL}:latest').tag)"
