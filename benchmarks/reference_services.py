@@ -14,6 +14,7 @@ import bentoml
 import numpy as np
 
 from celestial.imaging import open_image
+from celestial.serving.openapi import info
 from celestial.serving.schemas import ImageUpload, Prediction
 from celestial.serving.settings import serving_settings
 from celestial.serving.startup import freeze_heap, install_middleware
@@ -71,4 +72,4 @@ class Naive:
 
 
 for service in (Floor, Naive):
-    install_middleware(service, settings)
+    install_middleware(service, settings, info=info(model=settings.model_tag))

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+import celestial
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # As this machine's network demands: no sandbox as root, no background calls home.
 CHROMIUM_ARGS = [
@@ -23,6 +25,24 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def test_the_first_page_names_the_project(server: str, browser, trained_model, tmp_path: Path):
+    """The Swagger UI's page shows this service's title, version and description: what to upload,
+    what comes back and the errors; not BentoML's placeholder."""
+    page = browser.new_page()
+    page.goto(server)
+    info = page.locator(".information-container .info")
+    info.wait_for(timeout=30_000)
+    page.screenshot(path=tmp_path / "first-page.png")
+    assert page.title() == "Celestial bodies classifier"
+    assert page.locator(".info .title").inner_text().startswith("Celestial bodies classifier")
+    assert page.locator(".info .title .version").first.inner_text().strip() == celestial.__version__
+    text = info.inner_text()
+    for expected in ("POST /predict", "image", "in_distribution", "415", str(trained_model.tag)):
+        assert expected in text
+    for placeholder in ("BentoML", "None", "CelestialClassifier:dev"):
+        assert placeholder not in text
 
 
 def test_upload_an_image_in_the_swagger_ui(server: str, browser, held_out, tmp_path: Path):

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+import celestial
 from images import disc, encode, png_header_only
 
 
@@ -218,3 +219,16 @@ def test_openapi_documents_the_error_shape(client: TestClient):
         for status in ("400", "413", "415"):
             schema = responses[status]["content"]["application/json"]["schema"]
             assert schema == {"$ref": "#/components/schemas/ErrorResponse"}
+
+
+def test_the_openapi_document_names_the_project(client: TestClient, trained_model):
+    info = client.get("/docs.json").json()["info"]
+    assert info["title"] == "Celestial bodies classifier"
+    assert info["version"] == celestial.__version__
+    assert "`POST /predict`" in info["description"]
+    assert f"`{trained_model.tag}`" in info["description"]
+    assert "BentoML" not in info["description"]
+    assert "contact" not in info
+    page = client.get("/")
+    assert "<title>Celestial bodies classifier</title>" in page.text
+    assert page.headers["content-length"] == str(len(page.content))

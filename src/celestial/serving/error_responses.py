@@ -14,6 +14,7 @@ import json
 from http import HTTPStatus
 from typing import Any
 
+import anyio
 from bentoml.exceptions import BentoMLException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -60,6 +61,7 @@ class ResponseRewriter:
         self.app = app
 
     path: str | None = None  # rewrite only this path's responses; None: every path
+    content_type = b"application/json"  # of the rewritten body
 
     def wants(self, scope: Scope, status: int) -> bool:
         raise NotImplementedError
@@ -92,7 +94,7 @@ class ResponseRewriter:
                 if name.lower() not in (b"content-length", b"content-type")
             ]
             headers += [
-                (b"content-type", b"application/json"),
+                (b"content-type", self.content_type),
                 (b"content-length", str(len(new_body)).encode()),
             ]
             await send({**start, "headers": headers})
@@ -136,45 +138,106 @@ def _envelope(status: int, body: bytes) -> bytes:
     return error_body(status, str(parsed) or HTTPStatus(status).description)
 
 
+class _RequestBody:
+    """The request body as the app reads it through `receive`: how much came, whether it ended."""
+
+    def __init__(self, receive: Receive, headers: dict[bytes, bytes], *, limit: int) -> None:
+        self._receive = receive
+        self._limit = limit
+        length = headers.get(b"content-length", b"")
+        self.declared = int(length) if length.isdigit() else None
+        self.received = 0
+        self.exceeded = False  # over the limit while the app read it
+        self.ended = self.declared in (None, 0) and b"transfer-encoding" not in headers
+        # Such a client sends its body only once the app asks for it (uvicorn then answers
+        # `100 Continue`): until then, nothing is on the way.
+        self._waits_for_continue = headers.get(b"expect", b"").lower() == b"100-continue"
+
+    async def receive(self) -> Message:
+        """The app's `receive`: a body growing over the limit ends as if the client had left."""
+        self._waits_for_continue = False
+        message = await self._next()
+        if self.received > self._limit:
+            self.exceeded = True
+            return {"type": "http.disconnect"}  # the app stops reading
+        return message
+
+    def unread(self, *, up_to: int) -> bool:
+        """Whether body bytes are still on the way, no more than `up_to` of them in all."""
+        if self.ended or self._waits_for_continue:
+            return False
+        return (self.declared or 0) <= up_to
+
+    async def discard(self, *, up_to: int, seconds: float) -> None:
+        """Read and drop the rest of the body, up to `up_to` bytes in all and for `seconds`."""
+        with anyio.move_on_after(seconds):
+            while not self.ended and self.received <= up_to:
+                await self._next()
+
+    async def _next(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            self.ended = not message.get("more_body", False)
+        else:
+            self.ended = True  # the client went away
+        return message
+
+
 class BodyLimit:
     """ASGI middleware: 413 for request bodies over max_bytes, without reading them into memory.
 
-    A declared Content-Length over the limit is refused before any byte is read; a body without
-    one (chunked) is counted as it streams and cut off at the limit.
+    A declared Content-Length over the limit is refused before the app sees the request; a body
+    without one (chunked) is counted as it streams and cut off at the limit.
+
+    An answer given before the body was read to its end (this 413, or an app's early error) is
+    completed only once the rest of the body is read and dropped, at most drain_bytes in all and
+    for drain_seconds: closing a socket with unread data makes the kernel reset the connection,
+    and a client that sends its whole body before it reads (urllib, requests) would see the reset
+    instead of the answer. A longer body still gets the reset: the server never reads unbounded
+    data.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        drain_bytes: int = 64 * 1024 * 1024,
+        drain_seconds: float = 10.0,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.drain_bytes = drain_bytes
+        self.drain_seconds = drain_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
-            return
-        received = 0
-        exceeded = False
+        body = _RequestBody(receive, dict(scope["headers"]), limit=self.max_bytes)
 
-        async def counted() -> Message:
-            nonlocal received, exceeded
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    exceeded = True
-                    return {"type": "http.disconnect"}  # the app stops reading
-            return message
-
-        async def replace_if_exceeded(message: Message) -> None:
-            if not exceeded:
+        async def answer(message: Message) -> None:
+            """`send`, holding the answer's end until the unread body is drained."""
+            last = message["type"] == "http.response.body" and not message.get("more_body")
+            if not last or not body.unread(up_to=self.drain_bytes):
                 await send(message)
-            elif message["type"] == "http.response.start":
-                await self._refuse(send)
+                return
+            await send({**message, "more_body": True})  # the client has the whole answer
+            await body.discard(up_to=self.drain_bytes, seconds=self.drain_seconds)
+            await send({"type": "http.response.body", "body": b""})  # now the server may close
 
-        await self.app(scope, counted, replace_if_exceeded)
+        if body.declared is not None and body.declared > self.max_bytes:
+            await self._refuse(answer)
+            return
+
+        async def refuse_if_exceeded(message: Message) -> None:
+            if not body.exceeded:
+                await answer(message)
+            elif message["type"] == "http.response.start":  # the app's answer to a cut body
+                await self._refuse(answer)
+
+        await self.app(scope, body.receive, refuse_if_exceeded)
 
     async def _refuse(self, send: Send) -> None:
         message = f"the request body is over the limit of {self.max_bytes:,} bytes"

@@ -1,23 +1,43 @@
-"""The OpenAPI document (/docs.json, read by the Swagger UI and clients), true about errors.
+"""The OpenAPI document (/docs.json) and the Swagger UI at /: this service's, true about errors.
 
 BentoML documents every endpoint's errors as its own exception shapes (400, 404, 500 only), while
 ErrorEnvelope answers every error as ErrorResponse, and the endpoints also answer 413 and 415 (and
-401 with an API key). `document_errors` rewrites the generated document accordingly; the
-OpenApiErrors middleware applies it to /docs.json as BentoML serves it.
+401 with an API key). BentoML also has no setting for the document's title, version and text: it
+shows a placeholder and its own contact. OpenApiDocument rewrites the document as BentoML serves
+it, and IndexPage the page.
 """
 
 import json
+import re
 from http import HTTPStatus
 from typing import Any
 
 from starlette.types import ASGIApp, Scope
 
+import celestial
 from celestial.serving.error_responses import ResponseRewriter
 from celestial.serving.schemas import ErrorResponse
 
 DOCUMENT = "/docs.json"
 ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
 BENTOML_ERRORS = ("InvalidArgument", "NotFound", "InternalServerError")
+TITLE = "Celestial bodies classifier"
+DESCRIPTION = """\
+Which celestial body does an image show? Upload a picture of Earth, Jupiter, Mars, Mercury, the
+Moon, Neptune, Pluto, Saturn, Uranus or Venus and get the predicted label with a probability per
+label.
+
+- `POST /predict`: one image file in the multipart field `image`: JPEG or PNG (WebP, GIF, BMP and
+  TIFF work too), any size up to the limits in `GET /metadata`.
+- `POST /predict_batch`: several images, the field `images` repeated; the answers keep their order.
+- Each answer also carries `novelty`, how unlike the training images the upload is, and
+  `in_distribution`: `false` means the image is probably none of these bodies, whatever
+  `prediction` says.
+- `GET /metadata`: the model served, its labels, training metrics and the request limits.
+
+Errors are JSON, `{"status", "error", "message"}`: 400 for a malformed request or a file that is not
+a readable image, 413 for a body, image or batch over its limit, 415 for another image format.
+"""
 # What each of our upload endpoints may answer besides 200.
 UPLOAD_ERRORS = {
     400: "Malformed request, or an image that is not an image, corrupt or truncated",
@@ -50,12 +70,22 @@ def _error(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": ERROR_REF}}}
 
 
-class OpenApiErrors(ResponseRewriter):
-    """ASGI middleware: apply document_errors to the OpenAPI document BentoML serves."""
+def info(*, model: str) -> dict[str, Any]:
+    """The document's title, version and text, naming the model served (no contact)."""
+    return {
+        "title": TITLE,
+        "version": celestial.__version__,
+        "description": f"{DESCRIPTION}\nServing the model `{model}`.\n",
+    }
 
-    def __init__(self, app: ASGIApp, *, api_key: bool) -> None:
+
+class OpenApiDocument(ResponseRewriter):
+    """ASGI middleware: the OpenAPI document BentoML serves, with this service's info and errors."""
+
+    def __init__(self, app: ASGIApp, *, api_key: bool, info: dict[str, Any]) -> None:
         super().__init__(app)
         self.api_key = api_key
+        self.info = info
 
     path = DOCUMENT
 
@@ -63,4 +93,37 @@ class OpenApiErrors(ResponseRewriter):
         return status == 200
 
     def rewrite(self, status: int, body: bytes) -> bytes:
-        return json.dumps(document_errors(json.loads(body), api_key=self.api_key)).encode()
+        spec = document_errors(json.loads(body), api_key=self.api_key)
+        for tag in spec.get("tags", []):  # BentoML's own words for its endpoints
+            if tag.get("name") == "Service APIs":
+                tag["description"] = "Classify images, and describe the model that does it."
+        return json.dumps({**spec, "info": self.info}).encode()
+
+
+class IndexPage(ResponseRewriter):
+    """ASGI middleware: the Swagger UI page at /, as this service's.
+
+    BentoML's page is titled "BentoML Prediction Service", hides the document's title with its
+    stylesheet, and loads Google Tag Manager, which would report every visit to a third party.
+    """
+
+    path = "/"
+    content_type = b"text/html; charset=utf-8"
+
+    def wants(self, scope: Scope, status: int) -> bool:
+        return status == 200
+
+    def rewrite(self, status: int, body: bytes) -> bytes:
+        page = body.decode()
+        page = re.sub(r"<title>[^<]*</title>", f"<title>{TITLE}</title>", page, count=1)
+        page = re.sub(
+            r"<!-- Google Tag Manager.*?<!-- End Google Tag Manager[^>]*-->", "", page, flags=re.S
+        )
+        return page.replace("</head>", f"{SHOW_TITLE}</head>", 1).encode()
+
+
+# Undoes BentoML's index.css, which hides the title and shows only its version stamps.
+SHOW_TITLE = (
+    "<style>.swagger-ui .info .main .title { visibility: visible; }"
+    " .swagger-ui .info .main .title span { position: static; }</style>"
+)

@@ -21,6 +21,7 @@ import celestial
 from celestial.inference import Classifier
 from celestial.serving.batching import Batcher
 from celestial.serving.error_responses import client_error
+from celestial.serving.openapi import DESCRIPTION, info
 from celestial.serving.schemas import ImageUpload, ModelMetadata, Prediction
 from celestial.serving.security import cors_config
 from celestial.serving.settings import serving_settings
@@ -36,6 +37,7 @@ routes = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
 
 
 @bentoml.service(
+    description=DESCRIPTION,  # a Bento's README
     workers=settings.workers,
     threads=settings.threads,
     traffic={"timeout": 30},
@@ -125,4 +127,6 @@ def load_classifier() -> Classifier:
 # and its __init__ then reuses what the import loaded.
 load_classifier()
 
-install_middleware(CelestialClassifier, settings)
+install_middleware(
+    CelestialClassifier, settings, info=info(model=str(CelestialClassifier.inner.model.tag))
+)
