@@ -24,17 +24,26 @@ def test_benchmark_harness_smoke(trained_model, tmp_path: Path) -> None:
         cwd=PROJECT_ROOT, check=True, timeout=300, env={**os.environ, "PATH": TOOLS_PATH},
     )  # fmt: skip
     figures = json.loads(report.read_text())
-    scenarios = {(r["target"], r["scenario"]) for r in figures["results"]}
-    assert len(scenarios) == 7
-    for result in figures["results"]:
+    results = {(r["target"], r["scenario"]): r for r in figures["results"]}
+    assert set(results) == {
+        *((target, scenario) for target in ("ours", "floor", "naive")
+          for scenario in ("/predict, 1 client", "/predict, 32 clients")),
+        ("ours", "/predict_batch of 32, 4 clients"),
+    }  # fmt: skip
+    for (_, scenario), result in results.items():
         assert result["errors"] == 0, result
         assert result["peak_rss_mb"] > 50, "memory of the server's processes is sampled"
-        if result["target"] != "naive":  # one second may be too short for model.predict
-            assert result["requests_per_s"] > 0, result
+        images = 32 if scenario.startswith("/predict_batch") else 1
+        assert result["images_per_s"] == pytest.approx(images * result["requests_per_s"], abs=2)
+        if result["requests_per_s"]:  # one second may be too short for model.predict
+            assert result["p50_ms"] <= result["p95_ms"] <= result["p99_ms"], result
     assert set(figures["cold_start_s"]) == {"ours", "floor", "naive"}
     assert set(figures["ratios"]) == {"/predict, 1 client", "/predict, 32 clients"}
-    for ratio in figures["ratios"].values():
-        assert ratio["of_floor"] > 0, ratio
+    for scenario, ratio in figures["ratios"].items():
+        # One round: the ratio is that of the two servers' figures, compared in the same round.
+        ours, floor = results["ours", scenario], results["floor", scenario]
+        expected = ours["requests_per_s"] / floor["requests_per_s"]
+        assert ratio["of_floor"] == pytest.approx(expected, rel=0.01), ratio
         assert ratio["of_floor_quartiles"] is None, "one round has no spread"
     assert "| ours | /predict, 32 clients |" in markdown.read_text()
 
@@ -49,8 +58,8 @@ def may_profile_other_processes() -> bool:
 def test_profile_puts_the_model_path_in_its_own_stage(trained_model, tmp_path: Path) -> None:
     markdown = tmp_path / "profile.md"
     subprocess.run(
-        [sys.executable, "benchmarks/profile.py", "--target",
-         "celestial.serving.service:CelestialClassifier", "--seconds", "2", "--rounds", "1",
+        [sys.executable, "benchmarks/profile.py", "--target", SERVICE,
+         "--seconds", "2", "--rounds", "1",
          "--markdown", str(markdown)],
         cwd=PROJECT_ROOT, check=True, timeout=300,
         env={**os.environ, "PATH": TOOLS_PATH, "CELESTIAL_MODEL_TAG": str(trained_model.tag)},
@@ -61,9 +70,14 @@ def test_profile_puts_the_model_path_in_its_own_stage(trained_model, tmp_path: P
         if line.startswith("| ") and not line.startswith(("| stage", "| ---"))
         for cells in [[cell.strip() for cell in line.strip("|").split("|")]]
     }
-    ours, floor = rows["model: batching, LiteRT, postprocess"][:2]
-    assert float(ours) > 0, "samples inside the batcher are found"
+    total = rows.pop("**all running threads**")
+    stages = {name: cells for name, cells in rows.items() if not name.startswith("wall time")}
+    for column in (0, 1):  # ours, floor: every sample falls in exactly one stage
+        summed = sum(float(cells[column]) for cells in stages.values())
+        assert summed == pytest.approx(float(total[column]), abs=0.001 * len(stages))
+    ours, floor = stages["model: batching, LiteRT, postprocess"][:2]
+    assert float(ours) > 0, "samples inside the batcher are attributed to the model"
     assert float(floor) == 0, "the floor runs no model"
-    decoding_ours, decoding_floor = rows["read, decode and preprocess the upload"][:2]
-    assert float(decoding_ours) > 0
+    decoding_ours, decoding_floor = stages["read, decode and preprocess the upload"][:2]
+    assert float(decoding_ours) > 0, "samples inside the upload's decoding are attributed to it"
     assert float(decoding_floor) > 0

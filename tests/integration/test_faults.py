@@ -12,7 +12,14 @@ from pathlib import Path
 
 import httpx
 
-from celestial.serving.server_process import TOOLS_PATH, process_tree, serving
+from celestial.serving.server_process import (
+    TOOLS_PATH,
+    free_port,
+    own_home,
+    process_tree,
+    serving,
+    stop,
+)
 from celestial.store import TFLITE_FILE, export_tag
 from project import make_project
 
@@ -113,21 +120,57 @@ def test_a_corrupt_model_stops_the_server_with_a_clear_error(trained_model, tmp_
     print(f"\ncorrupt model: exit {code} after {seconds:.1f} s")
 
 
-def test_readyz_is_false_until_a_real_prediction_ran(trained_model, monkeypatch) -> None:
-    monkeypatch.setenv("CELESTIAL_MODEL_TAG", str(trained_model.tag))
-    from celestial.serving.service import CelestialClassifier
+# The service with a slow warm-up prediction, which notes when it is done: a wrapper module, so
+# the server runs the project's own service class.
+SLOW_WARM_UP = """
+import os, time
+from pathlib import Path
+from celestial.serving.service import CelestialClassifier
 
-    seen = []
-    original = CelestialClassifier.inner._warm_up
+warm_up = CelestialClassifier.inner._warm_up
 
-    def warm_up(self) -> None:
-        seen.append(("before", self.__is_ready__()))
-        original(self)
+def slow_warm_up(self):
+    time.sleep(3)
+    warm_up(self)
+    Path(os.environ["WARMED_UP"]).write_text(repr(time.time()))
 
-    monkeypatch.setattr(CelestialClassifier.inner, "_warm_up", warm_up)
-    service = CelestialClassifier.inner()
-    assert seen == [("before", False)]
-    assert service.__is_ready__() is True
+CelestialClassifier.inner._warm_up = slow_warm_up
+"""
+
+
+def test_readyz_answers_200_only_after_a_real_prediction(trained_model, tmp_path: Path) -> None:
+    """Polled over HTTP from the moment the server starts, /readyz never answers 200 before the
+    warm-up prediction has run."""
+    (tmp_path / "slow_service.py").write_text(SLOW_WARM_UP)
+    marker, port = tmp_path / "warmed-up", free_port()
+    url = f"http://127.0.0.1:{port}/readyz"
+    answers: list[tuple[float, int | None]] = []  # (time, status; None: no connection)
+    env = {**os.environ, "PATH": TOOLS_PATH, "PYTHONPATH": str(tmp_path),
+           "CELESTIAL_MODEL_TAG": str(trained_model.tag), "WARMED_UP": str(marker)}  # fmt: skip
+    with own_home(os.environ["BENTOML_HOME"]) as home:
+        process = subprocess.Popen(
+            ["bentoml", "serve", "slow_service:CelestialClassifier", "--port", str(port)],
+            cwd=tmp_path, env={**env, "BENTOML_HOME": home}, start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 120
+            while not answers or answers[-1][1] != 200:
+                assert time.monotonic() < deadline, "not ready in 120 s"
+                assert process.poll() is None, "the server exited"
+                try:
+                    status = httpx.get(url, timeout=2).status_code
+                except httpx.TransportError:
+                    status = None
+                answers.append((time.time(), status))
+                time.sleep(0.05)
+        finally:
+            stop(process)
+    warmed_up = float(marker.read_text())
+    early = [status for moment, status in answers if moment < warmed_up]
+    assert early, "polling began before the warm-up ended"
+    assert 200 not in early
+    assert answers[-1][0] >= warmed_up
 
 
 def test_training_killed_midway_loses_nothing(tmp_path: Path) -> None:
