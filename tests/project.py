@@ -14,6 +14,16 @@ from conftest import PROJECT_ROOT
 # What a fresh clone holds that the pipeline needs (the package itself is installed).
 PROJECT_FILES = ("params.yaml", "dvc.yaml", ".dvcignore", ".gitignore", "src")
 PROJECT_DIRS_KEPT = (".dvc/config", ".dvc/.gitignore", "data/.gitignore", "model/.gitignore")
+# What `make bento` and `make container` read besides the model.
+BUILD_FILES = ("Makefile", "bentofile.yaml", ".bentoignore", "pyproject.toml", "README.md",
+               "requirements-serve.lock", "src", "scripts", "deploy/container")  # fmt: skip
+
+
+def copy_build_files(root: Path) -> None:
+    """The files a Bento and its image are built from, copied into root."""
+    for name in BUILD_FILES:
+        copy = shutil.copytree if (PROJECT_ROOT / name).is_dir() else shutil.copy
+        copy(PROJECT_ROOT / name, root / name)
 
 
 # Small enough to run a whole pipeline in seconds; still real images, a real model, real DVC.

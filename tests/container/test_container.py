@@ -15,11 +15,9 @@ import pytest
 
 from celestial.serving.server_process import free_port, is_ready
 from conftest import PROJECT_ROOT
-from project import run
+from project import copy_build_files, run
 
 IMAGE = "localhost/celestial-classifier:test"
-CONTAINER_FILES = (*("Makefile", "bentofile.yaml", ".bentoignore", "pyproject.toml", "README.md"),
-                   *("requirements-serve.lock", "src", "scripts", "deploy/container"))  # fmt: skip
 # podman (built with buildah), or Docker where a daemon runs (CI on GitHub's runners).
 RUNTIME = os.environ.get("CONTAINER_RUNTIME", "podman")
 BACKEND = {"podman": "buildah", "docker": "docker"}[RUNTIME]
@@ -33,9 +31,7 @@ def image(trained_model, tmp_path_factory: pytest.TempPathFactory) -> dict:
     if not shutil.which(RUNTIME):
         pytest.fail(f"{RUNTIME} is needed: make system-deps-container")
     root = tmp_path_factory.mktemp("container")
-    for name in CONTAINER_FILES:
-        copy = shutil.copytree if (PROJECT_ROOT / name).is_dir() else shutil.copy
-        copy(PROJECT_ROOT / name, root / name)
+    copy_build_files(root)
     run(root, "make", "-o", "train", "bento", f"MODEL_TAG={trained_model.tag}")
     started = time.monotonic()
     run(root, "make", "-o", "bento", "container", f"IMAGE={IMAGE}",

@@ -1,7 +1,6 @@
 """`make bento` builds a Bento that `bentoml serve <tag>` serves correctly, on a real port."""
 
 import json
-import shutil
 from pathlib import Path
 
 import bentoml
@@ -10,18 +9,13 @@ import pytest
 
 from celestial.serving.server_process import serving
 from conftest import PROJECT_ROOT
-from project import run
-
-BENTO_FILES = ("Makefile", "bentofile.yaml", ".bentoignore", "pyproject.toml", "README.md",
-               "requirements-serve.lock", "src")  # fmt: skip
+from project import copy_build_files, run
 
 
 @pytest.fixture(scope="module")
 def bento_tag(trained_model, tmp_path_factory: pytest.TempPathFactory) -> str:
     root = tmp_path_factory.mktemp("bento")
-    for name in BENTO_FILES:
-        copy = shutil.copytree if (PROJECT_ROOT / name).is_dir() else shutil.copy
-        copy(PROJECT_ROOT / name, root / name)
+    copy_build_files(root)
     # The Makefile's own recipe; the model is given instead of trained (-o train).
     output = run(root, "make", "-o", "train", "bento", f"MODEL_TAG={trained_model.tag}")
     bentos = json.loads(run(root, "bentoml", "list", "celestial-classifier", "-o", "json"))
