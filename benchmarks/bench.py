@@ -35,6 +35,8 @@ from celestial.serving.settings import ServingSettings
 HERE = Path(__file__).resolve().parent
 FLOOR = "benchmarks.reference_services:Floor"
 NAIVE = "benchmarks.reference_services:Naive"
+# "unmonitored" is ours without prediction records and their metrics: what monitoring costs.
+TARGET_ENV = {"unmonitored": {"CELESTIAL_MONITORING": "false"}}
 BOUNDARY = "celestialbenchboundary"
 
 # wrk runs this: POST the prepared multipart body; at the end print the figures as one JSON line.
@@ -96,16 +98,18 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     with tempfile.TemporaryDirectory() as scratch, ExitStack() as servers:
         bodies = request_bodies(Path(scratch))
-        targets = {"ours": args.target, "floor": FLOOR, "naive": NAIVE}
+        targets = {"ours": args.target, "unmonitored": args.target, "floor": FLOOR, "naive": NAIVE}
+        records = {"CELESTIAL_MONITORING_DIR": str(Path(scratch) / "monitoring")}
         running = {
             name: servers.enter_context(
-                serving(target, log=Path(scratch) / f"{name}.log", cwd=HERE.parent, env=env)
+                serving(target, log=Path(scratch) / f"{name}.log", cwd=HERE.parent,
+                        env={**records, **env, **TARGET_ENV.get(name, {})})
             )
             for name, target in targets.items()
-        }
+        }  # fmt: skip
         rounds = []
         for scenario in SCENARIOS:
-            names = list(running) if scenario.route == "/predict" else ["ours"]
+            names = list(running) if scenario.route == "/predict" else ["ours", "unmonitored"]
             for name in names:
                 wrk(running[name].url + scenario.route, bodies[scenario.images], scenario.clients,
                     args.warmup)  # fmt: skip
@@ -221,16 +225,22 @@ def summarise(rounds: list[Result], cold_starts: dict, env: dict) -> dict:
         )
         for (target, scenario), runs in groups.items()
     ]
-    order = [scenario.name for scenario in SCENARIOS], ["ours", "floor", "naive"]
+    order = [scenario.name for scenario in SCENARIOS], ["ours", "unmonitored", "floor", "naive"]
     results.sort(key=lambda r: (order[0].index(r.scenario), order[1].index(r.target)))
     ratios = {}
-    for scenario in SCENARIOS[:2]:
+    for scenario in SCENARIOS:
         ours = [r.requests_per_s for r in groups[("ours", scenario.name)]]
+        unmonitored = groups[("unmonitored", scenario.name)]
         ratios[scenario.name] = {
-            "of_floor": _median_ratio(ours, groups[("floor", scenario.name)], 3),
-            "of_floor_quartiles": _ratio_quartiles(ours, groups[("floor", scenario.name)]),
-            "of_naive": _median_ratio(ours, groups[("naive", scenario.name)], 2),
+            "of_unmonitored": _median_ratio(ours, unmonitored, 3),
+            "of_unmonitored_quartiles": _ratio_quartiles(ours, unmonitored),
         }
+        if scenario.route == "/predict":
+            ratios[scenario.name] |= {
+                "of_floor": _median_ratio(ours, groups[("floor", scenario.name)], 3),
+                "of_floor_quartiles": _ratio_quartiles(ours, groups[("floor", scenario.name)]),
+                "of_naive": _median_ratio(ours, groups[("naive", scenario.name)], 2),
+            }
     settings = ServingSettings(**{k.removeprefix("CELESTIAL_").lower(): v for k, v in env.items()})
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -301,30 +311,42 @@ HEADER = (
 def row(r: Result) -> str:
     cells = (r.target, r.scenario, r.requests_per_s, r.images_per_s, r.p50_ms, r.p95_ms,
              r.p99_ms, r.errors, r.peak_rss_mb)  # fmt: skip
-    return f"{cells[0]:<6} {cells[1]:<32}" + "".join(f"{c:>12}" for c in cells[2:])
+    return f"{cells[0]:<11} {cells[1]:<32}" + "".join(f"{c:>12}" for c in cells[2:])
 
 
 def table(report: dict) -> str:
-    lines = [f"{HEADER[0]:<6} {HEADER[1]:<32}" + "".join(f"{h:>12}" for h in HEADER[2:])]
+    lines = [f"{HEADER[0]:<11} {HEADER[1]:<32}" + "".join(f"{h:>12}" for h in HEADER[2:])]
     lines += [row(Result(**r)) for r in report["results"]]
     lines.append(f"cold start (s): {report['cold_start_s']}")
     for scenario, ratio in report["ratios"].items():
-        lines.append(
-            f"{scenario}: {_percent(ratio['of_floor'])} of the floor "
-            f"({_spread(ratio['of_floor_quartiles'])}), {ratio['of_naive']}x naive"
-        )
+        line = (f"{scenario}: {_percent(ratio['of_unmonitored'])} of unmonitored "
+                f"({_spread(ratio['of_unmonitored_quartiles'])})")  # fmt: skip
+        if "of_floor" in ratio:
+            floor = f"{_percent(ratio['of_floor'])} ({_spread(ratio['of_floor_quartiles'])})"
+            line += f", {floor} of the floor, {ratio['of_naive']}x naive"
+        lines.append(line)
     return "\n".join(lines)
+
+
+def _ratio_row(scenario: str, ratio: dict) -> str:
+    cells = [
+        scenario,
+        _percent(ratio["of_unmonitored"]),
+        _spread(ratio["of_unmonitored_quartiles"]),
+    ]
+    if "of_floor" in ratio:
+        cells += [_percent(ratio["of_floor"]), _spread(ratio["of_floor_quartiles"]),
+                  f"{ratio['of_naive']}x"]  # fmt: skip
+    else:
+        cells += ["", "", ""]
+    return "| " + " | ".join(cells) + " |"
 
 
 def markdown(report: dict, args: argparse.Namespace) -> str:
     rows = "\n".join(
         "| " + " | ".join(str(v) for v in r.values()) + " |" for r in report["results"]
     )
-    ratios = "\n".join(
-        f"| {scenario} | {_percent(ratio['of_floor'])} | {_spread(ratio['of_floor_quartiles'])} "
-        f"| {ratio['of_naive']}x |"
-        for scenario, ratio in report["ratios"].items()
-    )
+    ratios = "\n".join(_ratio_row(scenario, ratio) for scenario, ratio in report["ratios"].items())
     settings = ", ".join(f"{k}={v}" for k, v in report["settings"].items())
     machine = report["machine"]
     return f"""# Serving benchmarks
@@ -337,7 +359,9 @@ server and load generator (wrk, one thread) on the same machine over loopback. P
 server in turn; figures are medians over the rounds (errors: total; memory: peak), ratios the
 median of the per-round ratios, with the range that holds the middle half of them.
 
-- **ours**: the built Bento (`{args.target}`), i.e. `celestial.serving.service`.
+- **ours**: the built Bento (`{args.target}`), i.e. `celestial.serving.service`, writing a
+  prediction record per image and counting it on /metrics (the default).
+- **unmonitored**: ours with `CELESTIAL_MONITORING=false`: what monitoring costs.
 - **floor**: an endpoint written as ours is (on the event loop), the same upload handling,
   decoding and preprocessing the image, no model.
 - **naive**: the same model called with `model.predict` per request, as the upstream guide does.
@@ -348,8 +372,8 @@ Settings: {settings}.
 | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 {rows}
 
-| scenario | ours / floor | spread of the per-round ratios | ours / naive |
-| --- | --- | --- | --- |
+| scenario | ours / unmonitored | spread | ours / floor | spread | ours / naive |
+| --- | --- | --- | --- | --- | --- |
 {ratios}
 
 Cold start, process start to `/readyz` answering 200: {", ".join(f"{k} {v} s" for k, v in report["cold_start_s"].items())}.

@@ -35,7 +35,9 @@ class Floor:
     model = bentoml.models.BentoModel(settings.model_tag)
 
     def __init__(self) -> None:
-        self.prepare = Preparer.from_settings(self.model.custom_objects["preprocess"], settings)
+        # The framework's limit: decoding and preprocessing as ours does, no model, no records.
+        unmonitored = settings.model_copy(update={"monitoring": False})
+        self.prepare = Preparer.from_settings(self.model.custom_objects["preprocess"], unmonitored)
         self.labels = self.model.custom_objects["postprocess"].labels
         freeze_heap()
 

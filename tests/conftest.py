@@ -15,6 +15,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def pytest_configure(config: pytest.Config) -> None:
     # Set before anything imports bentoml, which reads BENTOML_HOME once; subprocesses inherit it.
     os.environ["BENTOML_HOME"] = tempfile.mkdtemp(prefix="celestial-test-bentoml-")
+    # Where the servers the tests start write their prediction records; subprocesses inherit it.
+    os.environ["CELESTIAL_MONITORING_DIR"] = tempfile.mkdtemp(prefix="celestial-test-records-")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 

@@ -91,3 +91,10 @@ class Classifier:
     def predict_arrays(self, arrays: Sequence[np.ndarray]) -> list[PredictionDict]:
         """Preprocessed images -> labelled predictions, in order."""
         return self.postprocess(self.outputs(np.stack(arrays)))
+
+    def predict_with_embeddings(
+        self, arrays: Sequence[np.ndarray]
+    ) -> list[tuple[PredictionDict, np.ndarray]]:
+        """Preprocessed images -> (labelled prediction, embedding) per image, in order."""
+        outputs = self.outputs(np.stack(arrays))
+        return list(zip(self.postprocess(outputs), outputs["embedding"], strict=True))

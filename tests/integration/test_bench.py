@@ -26,9 +26,10 @@ def test_benchmark_harness_smoke(trained_model, tmp_path: Path) -> None:
     figures = json.loads(report.read_text())
     results = {(r["target"], r["scenario"]): r for r in figures["results"]}
     assert set(results) == {
-        *((target, scenario) for target in ("ours", "floor", "naive")
+        *((target, scenario) for target in ("ours", "unmonitored", "floor", "naive")
           for scenario in ("/predict, 1 client", "/predict, 32 clients")),
         ("ours", "/predict_batch of 32, 4 clients"),
+        ("unmonitored", "/predict_batch of 32, 4 clients"),
     }  # fmt: skip
     for (_, scenario), result in results.items():
         assert result["errors"] == 0, result
@@ -37,14 +38,15 @@ def test_benchmark_harness_smoke(trained_model, tmp_path: Path) -> None:
         assert result["images_per_s"] == pytest.approx(images * result["requests_per_s"], abs=2)
         if result["requests_per_s"]:  # one second may be too short for model.predict
             assert result["p50_ms"] <= result["p95_ms"] <= result["p99_ms"], result
-    assert set(figures["cold_start_s"]) == {"ours", "floor", "naive"}
-    assert set(figures["ratios"]) == {"/predict, 1 client", "/predict, 32 clients"}
+    assert set(figures["cold_start_s"]) == {"ours", "unmonitored", "floor", "naive"}
+    assert set(figures["ratios"]) == {scenario for _, scenario in results}
     for scenario, ratio in figures["ratios"].items():
-        # One round: the ratio is that of the two servers' figures, compared in the same round.
-        ours, floor = results["ours", scenario], results["floor", scenario]
-        expected = ours["requests_per_s"] / floor["requests_per_s"]
-        assert ratio["of_floor"] == pytest.approx(expected, rel=0.01), ratio
-        assert ratio["of_floor_quartiles"] is None, "one round has no spread"
+        # One round: a ratio is that of the two servers' figures, measured in the same round.
+        ours = results["ours", scenario]["requests_per_s"]
+        for reference in ("unmonitored", "floor") if "of_floor" in ratio else ("unmonitored",):
+            expected = ours / results[reference, scenario]["requests_per_s"]
+            assert ratio[f"of_{reference}"] == pytest.approx(expected, rel=0.01), ratio
+            assert ratio[f"of_{reference}_quartiles"] is None, "one round has no spread"
     assert "| ours | /predict, 32 clients |" in markdown.read_text()
 
 

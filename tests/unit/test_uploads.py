@@ -36,7 +36,8 @@ def prepare(uploads: list[Path]) -> tuple[list[np.ndarray], RecordingPreprocesso
     )
 
     async def all_of_them() -> list[np.ndarray]:
-        return [await preparer(upload, f"images[{i}]") for i, upload in enumerate(uploads)]
+        prepared = [await preparer(upload, f"images[{i}]") for i, upload in enumerate(uploads)]
+        return [item.array for item in prepared]
 
     return asyncio.run(all_of_them()), recorder
 
@@ -78,11 +79,29 @@ def test_a_batch_is_decoded_in_one_thread_and_names_its_bad_image(tmp_path: Path
     recorder = RecordingPreprocessor()
     preparer = Preparer(recorder, max_pixels=10_000, inline_max_pixels=10_000, threads=2)
     good = [upload(tmp_path, 32), upload(tmp_path, 48)]
-    arrays = asyncio.run(preparer.many(good, "images"))
-    assert [a.shape for a in arrays] == [(16, 16, 3), (16, 16, 3)]
+    prepared = asyncio.run(preparer.many(good, "images"))
+    assert [item.array.shape for item in prepared] == [(16, 16, 3), (16, 16, 3)]
     assert len(set(recorder.threads)) == 1
     assert recorder.threads[0] is not threading.main_thread()
     with pytest.raises(BentoMLException) as raised:
         asyncio.run(preparer.many([*good, upload(tmp_path, 200)], "images"))
     assert raised.value.error_code == 413
     assert "images[2]: the image is 200x200 = 40,000 pixels" in str(raised.value)
+
+
+def test_facts_describe_the_upload_not_the_model_input(tmp_path: Path):
+    dark = Image.fromarray(np.full((300, 200, 3), 40, np.uint8))
+    path = tmp_path / "dark.jpg"
+    path.write_bytes(encode(dark, "JPEG"))
+    with_facts = Preparer(Preprocessor(16), max_pixels=10**6, inline_max_pixels=10**6, threads=1,
+                          facts=True)  # fmt: skip
+    prepared = asyncio.run(with_facts(path, "image"))
+    assert (prepared.facts.width, prepared.facts.height, prepared.facts.format) == (
+        200,
+        300,
+        "JPEG",
+    )
+    assert prepared.facts.brightness == pytest.approx(40 / 255, abs=0.01)
+    assert prepared.facts.contrast < 0.01
+    without = Preparer(Preprocessor(16), max_pixels=10**6, inline_max_pixels=10**6, threads=1)
+    assert asyncio.run(without(path, "image")).facts is None

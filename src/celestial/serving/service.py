@@ -19,14 +19,16 @@ from pydantic import Field
 
 import celestial
 from celestial.inference import Classifier
+from celestial.preprocessing import PredictionDict
 from celestial.serving.batching import Batcher
 from celestial.serving.error_responses import client_error
 from celestial.serving.openapi import DESCRIPTION, info
+from celestial.serving.prediction_log import LOG_CONFIG, PredictionLog
 from celestial.serving.schemas import ImageUpload, ModelMetadata, Prediction
 from celestial.serving.security import cors_config
 from celestial.serving.settings import serving_settings
 from celestial.serving.startup import freeze_heap, install_middleware
-from celestial.serving.uploads import Preparer
+from celestial.serving.uploads import Prepared, Preparer
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,12 @@ routes = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     threads=settings.threads,
     traffic={"timeout": 30},
     http={"cors": cors_config(settings.cors_origins)},
+    # Defaults for BentoML's monitoring, which BENTOML_CONFIG may override (e.g. type: otlp).
+    monitoring={
+        "enabled": settings.monitoring,
+        "type": "default",
+        "options": {"log_path": settings.monitoring_dir, "log_config_file": str(LOG_CONFIG)},
+    },
 )
 @bentoml.asgi_app(routes)
 class CelestialClassifier:
@@ -53,8 +61,13 @@ class CelestialClassifier:
         self._ready = False
         self.classifier = load_classifier()
         self.prepare = Preparer.from_settings(self.classifier.preprocess, settings)
+        self.log = PredictionLog(
+            model_tag=str(self.model.tag),
+            threshold=self.classifier.postprocess.novelty.threshold,
+            embedding_share=settings.embedding_share,
+        )
         self.batcher = Batcher(
-            self.classifier.predict_arrays,
+            self.classifier.predict_with_embeddings,
             max_batch_size=settings.batch_max_size,
             window_ms=settings.batch_window_ms,
             inline_max_items=settings.inline_max_images,
@@ -71,7 +84,7 @@ class CelestialClassifier:
     @bentoml.api
     async def predict(self, image: ImageUpload) -> Prediction:
         """Classify one image (multipart field `image`)."""
-        (result,) = await self.batcher([await self.prepare(image, "image")])
+        (result,) = await self._classify("predict", [await self.prepare(image, "image")])
         return Prediction.model_validate(result)
 
     @bentoml.api
@@ -85,8 +98,10 @@ class CelestialClassifier:
                 f"{len(images)} images in one request; the limit is {settings.max_batch_images}",
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
             )
-        arrays = await self.prepare.many(images, "images")
-        return [Prediction.model_validate(result) for result in await self.batcher(arrays)]
+        prepared = await self.prepare.many(images, "images")
+        return [
+            Prediction.model_validate(r) for r in await self._classify("predict_batch", prepared)
+        ]
 
     @routes.get("/metadata", tags=["Service APIs"])
     def metadata(self) -> ModelMetadata:
@@ -107,6 +122,15 @@ class CelestialClassifier:
                 "max_batch_images": settings.max_batch_images,
             },
         )
+
+    async def _classify(self, endpoint: str, prepared: list[Prepared]) -> list[PredictionDict]:
+        """Run the images in the next batch; note them (after the response) when monitoring."""
+        results = await self.batcher([item.array for item in prepared])
+        predictions = [prediction for prediction, _ in results]
+        if settings.monitoring:
+            embeddings = np.stack([embedding for _, embedding in results])
+            self.log.note(endpoint, predictions, [item.facts for item in prepared], embeddings)
+        return predictions
 
     def _warm_up(self) -> None:
         """One real prediction, so the first request does not pay for allocating the model."""

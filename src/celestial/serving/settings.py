@@ -52,6 +52,20 @@ class ServingSettings(BaseSettings):
     inference_threads: PositiveInt = Field(
         1, description="Threads LiteRT may use for one batch of the model."
     )
+    monitoring: bool = Field(
+        True,
+        description="Write a record per classified image (BentoML's monitoring) and count the "
+        "predictions on /metrics.",
+    )
+    monitoring_dir: str = Field(
+        "monitoring",
+        description="Where BentoML's default monitor writes the records (JSON lines), relative "
+        "to the server's working directory unless absolute.",
+    )
+    embedding_share: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.25,
+        description="Share of records that carry the image's embedding (the costliest field).",
+    )
     api_key: SecretStr | None = Field(
         None, description="When set, every endpoint but health, metrics and docs needs this key."
     )

@@ -6,6 +6,7 @@ parsing safe for untrusted clients.
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 from celestial.imaging import ImageError, decode, identify
+from celestial.monitoring.records import ImageFacts, image_facts
 from celestial.serving.error_responses import client_error, image_error
 from celestial.serving.settings import ServingSettings
 
@@ -32,8 +34,17 @@ def _named(subject: str) -> Iterator[None]:
         raise image_error(error, subject) from None
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An upload made ready: the model's input, and what the upload itself looks like."""
+
+    array: np.ndarray
+    facts: ImageFacts | None  # None when the server keeps no records
+
+
 class Preparer:
-    """An uploaded image file -> the model's input array, or the 4xx that says what is wrong.
+    """An uploaded image file -> the model's input array (and the image's facts, when `facts`), or
+    the 4xx that says what is wrong.
 
     An image up to `inline_max_pixels` is decoded right on the event loop, because handing it to
     a thread and back costs more than decoding it. A larger one, or a whole batch request
@@ -47,8 +58,10 @@ class Preparer:
         max_pixels: int,
         inline_max_pixels: int,
         threads: int,
+        facts: bool = False,
     ) -> None:
         self.preprocess = preprocess
+        self._facts = facts
         self._max_pixels = max_pixels
         self._inline_max_pixels = inline_max_pixels
         self._threads = threads
@@ -64,9 +77,10 @@ class Preparer:
             max_pixels=settings.max_image_pixels,
             inline_max_pixels=settings.inline_max_pixels,
             threads=settings.threads,
+            facts=settings.monitoring,
         )
 
-    async def __call__(self, upload: Path, subject: str) -> np.ndarray:
+    async def __call__(self, upload: Path, subject: str) -> Prepared:
         """Decode and preprocess one upload; `subject` names it in the error (e.g. "image")."""
         with _named(subject):
             image = self._identify(upload)
@@ -74,23 +88,24 @@ class Preparer:
                 return self._decode(image)
             return await anyio.to_thread.run_sync(self._decode, image, limiter=self._pool())
 
-    async def many(self, uploads: Sequence[Path], field: str) -> list[np.ndarray]:
+    async def many(self, uploads: Sequence[Path], field: str) -> list[Prepared]:
         """A batch request's uploads, all in one thread: one hand-off for all of them, and they
         decode while the loop serves other requests (Pillow releases the GIL as it decodes)."""
         return await anyio.to_thread.run_sync(self._all, uploads, field, limiter=self._pool())
 
-    def _all(self, uploads: Sequence[Path], field: str) -> list[np.ndarray]:
-        arrays = []
+    def _all(self, uploads: Sequence[Path], field: str) -> list[Prepared]:
+        prepared = []
         for index, upload in enumerate(uploads):
             with _named(f"{field}[{index}]"):
-                arrays.append(self._decode(self._identify(upload)))
-        return arrays
+                prepared.append(self._decode(self._identify(upload)))
+        return prepared
 
     def _identify(self, upload: Path) -> Image.Image:
         return identify(upload.read_bytes(), max_pixels=self._max_pixels)
 
-    def _decode(self, image: Image.Image) -> np.ndarray:
-        return self.preprocess(decode(image))
+    def _decode(self, image: Image.Image) -> Prepared:
+        image = decode(image)
+        return Prepared(self.preprocess(image), image_facts(image) if self._facts else None)
 
     def _pool(self) -> anyio.CapacityLimiter:
         if self._limiter is None:

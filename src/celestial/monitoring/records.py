@@ -1,0 +1,91 @@
+"""A prediction record: what the service notes of every image it classifies, never the image.
+
+The service writes one per image through BentoML's monitoring (JSON lines by default); the
+reference stage makes the same records from held-out images; the drift report reads both.
+"""
+
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageStat
+
+from celestial.preprocessing import PredictionDict
+
+# Compared between the reference and a window of production records.
+NUMERICAL = ("top_probability", "entropy", "novelty", "brightness", "contrast", "width", "height")
+CATEGORICAL = ("prediction", "format", "in_distribution")
+EMBEDDING = "embedding"
+# The tone is measured on a copy this small: enough for a mean and a spread, and as cheap for a
+# photo as for a thumbnail.
+FACT_SIDE = 16
+
+
+@dataclass(frozen=True, slots=True)
+class ImageFacts:
+    """What the upload itself looks like, before any preprocessing."""
+
+    width: int
+    height: int
+    format: str
+    brightness: float  # mean luminance, 0 (black) to 1 (white)
+    contrast: float  # standard deviation of the luminance
+
+
+def image_facts(image: Image.Image) -> ImageFacts:
+    """Size and format as uploaded; tone from a small, box-filtered copy."""
+    factor = max(1, min(image.size) // FACT_SIDE)
+    small = image.reduce(factor) if factor > 1 else image
+    tone = ImageStat.Stat(small.convert("L"))
+    return ImageFacts(
+        width=image.width,
+        height=image.height,
+        format=image.format or "unknown",
+        brightness=round(tone.mean[0] / 255, 4),
+        contrast=round(tone.stddev[0] / 255, 4),
+    )
+
+
+def prediction_fields(prediction: PredictionDict) -> dict:
+    """The model's side of a record: its answer, how sure it is, how novel the image is."""
+    probabilities = prediction["probabilities"].values()
+    return {
+        "prediction": prediction["prediction"],
+        "top_probability": round(max(probabilities), 6),
+        "entropy": round(-sum(p * math.log(p) for p in probabilities if p > 0), 6),
+        "novelty": round(prediction["novelty"], 4),
+        "in_distribution": prediction["in_distribution"],
+    }
+
+
+def record(prediction: PredictionDict, facts: ImageFacts) -> dict:
+    """One image's record, without the ids and times the writer adds."""
+    return {**prediction_fields(prediction), **asdict(facts)}
+
+
+def embedding_field(embedding: np.ndarray) -> list[float]:
+    """An embedding as a record holds it: three decimals, plenty for comparing distributions."""
+    return np.round(embedding.astype(np.float64), 3).tolist()
+
+
+def read_records(
+    directory: Path, *, since: datetime | None = None, until: datetime | None = None
+) -> Iterator[dict]:
+    """Records from the JSON lines under `directory` (every worker's files), within a time window
+    of their `time` (UTC); lines that are not records are skipped."""
+    for path in sorted(directory.rglob("*.log*")):
+        if "schema" in path.parts:
+            continue
+        with path.open() as lines:
+            for line in lines:
+                try:
+                    entry = json.loads(line)
+                    moment = datetime.fromisoformat(entry["time"])
+                except (ValueError, KeyError, TypeError):
+                    continue
+                if (since is None or moment >= since) and (until is None or moment < until):
+                    yield entry
