@@ -26,13 +26,52 @@ def render(overlay: str) -> dict[str, dict]:
     return {doc["kind"]: doc for doc in yaml.safe_load_all(result.stdout)}
 
 
-@pytest.mark.parametrize("overlay", ["base", "ingress"])
+# Beyond the base's Deployment, Service and HorizontalPodAutoscaler.
+ADDED = {
+    "base": set(),
+    "ingress": {"Ingress"},
+    "monitoring": {"PersistentVolumeClaim", "ServiceMonitor", "PrometheusRule"},
+}
+# The Prometheus Operator's resources: not in the Kubernetes schemas; their checks are below
+# (and test_alerts.py runs the rules through promtool).
+CUSTOM = {"ServiceMonitor", "PrometheusRule"}
+
+
+@pytest.mark.parametrize("overlay", sorted(ADDED))
 def test_manifests_match_the_api_schemas(overlay: str) -> None:
     resources = render(overlay)
-    expected = {"Deployment", "Service", "HorizontalPodAutoscaler"}
-    assert set(resources) == expected | ({"Ingress"} if overlay == "ingress" else set())
-    for resource in resources.values():
-        kubernetes_validate.validate(resource, KUBERNETES_VERSION, strict=True)
+    assert set(resources) == {"Deployment", "Service", "HorizontalPodAutoscaler", *ADDED[overlay]}
+    for kind, resource in resources.items():
+        if kind not in CUSTOM:
+            kubernetes_validate.validate(resource, KUBERNETES_VERSION, strict=True)
+
+
+def test_monitoring_scrapes_the_service_and_keeps_the_records() -> None:
+    resources = render("monitoring")
+    monitor, service = resources["ServiceMonitor"], resources["Service"]
+    assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
+    labels = service["metadata"]["labels"]
+    assert monitor["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    (endpoint,) = monitor["spec"]["endpoints"]
+    assert endpoint["port"] in {port["name"] for port in service["spec"]["ports"]}
+    assert endpoint["path"] == "/metrics"
+    rule = resources["PrometheusRule"]
+    assert rule["apiVersion"] == "monitoring.coreos.com/v1"
+    assert rule["metadata"]["labels"].items() >= labels.items()
+
+    pod = resources["Deployment"]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    env = {item["name"]: item for item in container["env"]}
+    (mount,) = container["volumeMounts"]
+    records = env["CELESTIAL_MONITORING_DIR"]["value"]
+    assert records.startswith(mount["mountPath"] + "/"), "the records go to the volume"
+    assert "$(POD_NAME)" in records, "each pod in a folder of its own"
+    assert env["POD_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
+    (volume,) = pod["volumes"]
+    assert volume["name"] == mount["name"]
+    claim = resources["PersistentVolumeClaim"]
+    assert volume["persistentVolumeClaim"]["claimName"] == claim["metadata"]["name"]
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"], "every replica writes, a job reads"
 
 
 def test_validation_catches_a_mistake() -> None:
