@@ -1,7 +1,8 @@
 """The BentoML service: classify uploaded images with the model from the BentoML model store.
 
 Endpoints: POST /predict (one image), POST /predict_batch (several), GET /metadata; BentoML adds
-/livez, /readyz, /metrics and the Swagger UI at /. The endpoints are coroutines: uploads are
+/livez, /readyz, /metrics and the Swagger UI at /. With CELESTIAL_CAPTURE_DIR set, uploads that
+need a person's look are kept for labelling (`capture`). The endpoints are coroutines: uploads are
 decoded on the event loop (large ones in a thread, `uploads.Preparer`) and batched across
 concurrent requests (`batching.Batcher`), because handing every request to a thread and back,
 as BentoML's synchronous endpoints do, costs more than the model itself (docs/performance.md).
@@ -10,6 +11,7 @@ as BentoML's synchronous endpoints do, costs more than the model itself (docs/pe
 import logging
 from functools import cache
 from http import HTTPStatus
+from pathlib import Path
 from typing import Annotated
 
 import bentoml
@@ -21,6 +23,7 @@ import celestial
 from celestial.inference import Classifier
 from celestial.preprocessing import PredictionDict
 from celestial.serving.batching import Batcher
+from celestial.serving.capture import Capturer
 from celestial.serving.error_responses import client_error
 from celestial.serving.openapi import DESCRIPTION, info
 from celestial.serving.prediction_log import LOG_CONFIG, PredictionLog
@@ -66,6 +69,7 @@ class CelestialClassifier:
             threshold=self.classifier.postprocess.novelty.threshold,
             embedding_share=settings.embedding_share,
         )
+        self.capture = capturer(str(self.model.tag))
         self.batcher = Batcher(
             self.classifier.predict_with_embeddings,
             max_batch_size=settings.batch_max_size,
@@ -76,6 +80,12 @@ class CelestialClassifier:
         freeze_heap()
         self._ready = True
         log.info("serving %s", self.model.tag)
+
+    @bentoml.on_shutdown
+    def _stop_capture(self) -> None:
+        """Write the uploads still waiting to be captured."""
+        if self.capture is not None:
+            self.capture.close()
 
     def __is_ready__(self) -> bool:
         """/readyz: true once the model is loaded and has made one real prediction."""
@@ -124,18 +134,35 @@ class CelestialClassifier:
         )
 
     async def _classify(self, endpoint: str, prepared: list[Prepared]) -> list[PredictionDict]:
-        """Run the images in the next batch; note them (after the response) when monitoring."""
+        """Run the images in the next batch; note them (after the response) when monitoring, and
+        hand those worth a person's look to the capture writer when capturing."""
         results = await self.batcher([item.array for item in prepared])
         predictions = [prediction for prediction, _ in results]
         if settings.monitoring:
             embeddings = np.stack([embedding for _, embedding in results])
             self.log.note(endpoint, predictions, [item.facts for item in prepared], embeddings)
+        if self.capture is not None:
+            self.capture.offer(predictions, [item.original for item in prepared])
         return predictions
 
     def _warm_up(self) -> None:
         """One real prediction, so the first request does not pay for allocating the model."""
         height, width, _ = self.classifier.input_shape
         self.classifier.predict_arrays([np.zeros((height, width, 3), dtype=np.uint8)])
+
+
+def capturer(model_tag: str) -> Capturer | None:
+    """The capture writer, when CELESTIAL_CAPTURE_DIR is set."""
+    if settings.capture_dir is None:
+        return None
+    return Capturer(
+        Path(settings.capture_dir),
+        model_tag=model_tag,
+        confidence=settings.capture_confidence,
+        sample=settings.capture_sample,
+        max_images=settings.capture_max_images,
+        max_bytes=settings.capture_max_bytes,
+    )
 
 
 @cache

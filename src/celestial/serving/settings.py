@@ -66,6 +66,24 @@ class ServingSettings(BaseSettings):
         0.25,
         description="Share of records that carry the image's embedding (the costliest field).",
     )
+    capture_dir: str | None = Field(
+        None,
+        description="Keep uploads that need a person's look here, for labelling (off when "
+        "unset): those flagged out of distribution or under capture_confidence, and a "
+        "capture_sample share of the rest. Relative to the working directory unless absolute.",
+    )
+    capture_confidence: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.6, description="Uploads whose top probability is under this are kept."
+    )
+    capture_sample: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.02, description="Share of the other uploads kept, to estimate the real accuracy."
+    )
+    capture_max_images: PositiveInt = Field(
+        10_000, description="No more uploads are kept once the folder holds this many."
+    )
+    capture_max_bytes: PositiveInt = Field(
+        1024 * MEGABYTE, description="No more uploads are kept once the folder holds this much."
+    )
     api_key: SecretStr | None = Field(
         None, description="When set, every endpoint but health, metrics and docs needs this key."
     )

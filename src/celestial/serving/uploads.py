@@ -21,6 +21,7 @@ from starlette.requests import Request
 
 from celestial.imaging import ImageError, decode, identify
 from celestial.monitoring.records import ImageFacts, image_facts
+from celestial.serving.capture import Original
 from celestial.serving.error_responses import client_error, image_error
 from celestial.serving.settings import ServingSettings
 
@@ -36,10 +37,12 @@ def _named(subject: str) -> Iterator[None]:
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """An upload made ready: the model's input, and what the upload itself looks like."""
+    """An upload made ready: the model's input, what the upload itself looks like, and the upload
+    as sent (for capture)."""
 
     array: np.ndarray
     facts: ImageFacts | None  # None when the server keeps no records
+    original: Original | None = None  # None unless the server captures uploads
 
 
 class Preparer:
@@ -59,9 +62,11 @@ class Preparer:
         inline_max_pixels: int,
         threads: int,
         facts: bool = False,
+        originals: bool = False,
     ) -> None:
         self.preprocess = preprocess
         self._facts = facts
+        self._originals = originals
         self._max_pixels = max_pixels
         self._inline_max_pixels = inline_max_pixels
         self._threads = threads
@@ -78,15 +83,16 @@ class Preparer:
             inline_max_pixels=settings.inline_max_pixels,
             threads=settings.threads,
             facts=settings.monitoring,
+            originals=settings.capture_dir is not None,
         )
 
     async def __call__(self, upload: Path, subject: str) -> Prepared:
         """Decode and preprocess one upload; `subject` names it in the error (e.g. "image")."""
         with _named(subject):
-            image = self._identify(upload)
+            image, data = self._identify(upload)
             if image.width * image.height <= self._inline_max_pixels:
-                return self._decode(image)
-            return await anyio.to_thread.run_sync(self._decode, image, limiter=self._pool())
+                return self._decode(image, data)
+            return await anyio.to_thread.run_sync(self._decode, image, data, limiter=self._pool())
 
     async def many(self, uploads: Sequence[Path], field: str) -> list[Prepared]:
         """A batch request's uploads, all in one thread: one hand-off for all of them, and they
@@ -97,15 +103,20 @@ class Preparer:
         prepared = []
         for index, upload in enumerate(uploads):
             with _named(f"{field}[{index}]"):
-                prepared.append(self._decode(self._identify(upload)))
+                prepared.append(self._decode(*self._identify(upload)))
         return prepared
 
-    def _identify(self, upload: Path) -> Image.Image:
-        return identify(upload.read_bytes(), max_pixels=self._max_pixels)
+    def _identify(self, upload: Path) -> tuple[Image.Image, bytes]:
+        data = upload.read_bytes()
+        return identify(data, max_pixels=self._max_pixels), data
 
-    def _decode(self, image: Image.Image) -> Prepared:
+    def _decode(self, image: Image.Image, data: bytes) -> Prepared:
+        original = None
+        if self._originals:  # before decoding, which may change the image's mode
+            original = Original(data, image.format or "unknown", image.width, image.height)
         image = decode(image)
-        return Prepared(self.preprocess(image), image_facts(image) if self._facts else None)
+        facts = image_facts(image) if self._facts else None
+        return Prepared(self.preprocess(image), facts, original)
 
     def _pool(self) -> anyio.CapacityLimiter:
         if self._limiter is None:
