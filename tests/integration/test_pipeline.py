@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from celestial.render import KNOWN_BODIES
 from celestial.store import export_tag
@@ -102,6 +103,14 @@ def test_model_is_in_the_store_with_its_contract(trained: tuple[Project, str]) -
     assert set(metadata["metrics"]) == {"val_accuracy", "val_loss"}
     assert metadata["novelty_threshold"] > 0
     assert metadata["git_commit"] == project.git("rev-parse", "HEAD").strip()
+    assert metadata["data_version"] == data_md5(project, "train")
+
+
+def data_md5(project: Project, stage: str) -> str:
+    """The md5 DVC recorded for data/raw as a dependency of a stage (dvc.lock)."""
+    lock = yaml.safe_load((project.root / "dvc.lock").read_text())
+    (raw,) = [dep for dep in lock["stages"][stage]["deps"] if dep["path"] == "data/raw"]
+    return raw["md5"]
 
 
 def test_model_card_records_and_renders_the_run(trained: tuple[Project, str]) -> None:

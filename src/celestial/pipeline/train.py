@@ -15,6 +15,7 @@ from dvclive.keras import DVCLiveCallback
 
 import celestial
 from celestial import cli
+from celestial.pipeline.data_version import data_version
 from celestial.pipeline.dataset import labels_of, load_arrays, read_split
 from celestial.pipeline.params import Params, load_params
 from celestial.pipeline.recipe import TrainedClassifier, train_classifier
@@ -38,14 +39,19 @@ def main() -> None:
     live = Live(str(params.paths.train_reports), save_dvc_exp=False, dvcyaml=None)
     trained = train_classifier(train, val, labels, params, callbacks=[DVCLiveCallback(live=live)])
 
-    bento_model = save_trained(params, trained, stage="dev")
+    bento_model = save_trained(
+        params, trained, stage="dev", data_version=data_version(params.paths.raw)
+    )
     export_model(bento_model, params.model_export)
     log.info("saved %s (validation accuracy %.4f), exported to %s",
              bento_model.tag, trained.val_metrics["val_accuracy"], params.model_export)  # fmt: skip
 
 
-def save_trained(params: Params, trained: TrainedClassifier, *, stage: str) -> bentoml.Model:
-    """Save a trained classifier into the BentoML store under the configured name."""
+def save_trained(
+    params: Params, trained: TrainedClassifier, *, stage: str, data_version: str | None = None
+) -> bentoml.Model:
+    """Save a trained classifier into the BentoML store under the configured name; `data_version`
+    names the data it was trained on (DVC's md5 of data/raw)."""
     return save_model(
         params.base.model_name,
         trained.model,
@@ -53,11 +59,13 @@ def save_trained(params: Params, trained: TrainedClassifier, *, stage: str) -> b
         preprocess=trained.preprocess,
         postprocess=trained.postprocess,
         labels={"project": "celestial", "stage": stage},
-        metadata=model_metadata(params, trained),
+        metadata=model_metadata(params, trained, data_version=data_version),
     )
 
 
-def model_metadata(params: Params, trained: TrainedClassifier) -> dict[str, Any]:
+def model_metadata(
+    params: Params, trained: TrainedClassifier, *, data_version: str | None = None
+) -> dict[str, Any]:
     """What the service's metadata endpoint reports, stored in the model's model.yaml."""
     metadata = {
         "class_names": list(trained.postprocess.labels),
@@ -67,7 +75,9 @@ def model_metadata(params: Params, trained: TrainedClassifier) -> dict[str, Any]
         "novelty_threshold": round(trained.postprocess.novelty.threshold, 6),
         "project_version": celestial.__version__,
     }
-    if commit := git_commit():  # BentoML metadata cannot hold None
+    if data_version:  # BentoML metadata cannot hold None
+        metadata["data_version"] = data_version
+    if commit := git_commit():
         metadata["git_commit"] = commit
     return metadata
 

@@ -53,6 +53,11 @@ class ModelMetadata(BaseModel):
         examples=[12.2],
     )
     git_commit: str | None = Field(description="The commit the model was trained from.")
+    data_version: str | None = Field(
+        description="DVC's md5 of the data the model was trained on (data/raw), as "
+        "data/raw.dvc and dvc.lock record it.",
+        examples=["36730f2b1e7beaaff234c7154e8eca14.dir"],
+    )
     project_version: str = Field(description="Version of the package serving the model.")
     limits: dict[str, Any] = Field(description="Request limits this server enforces.")
 

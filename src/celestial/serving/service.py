@@ -125,6 +125,7 @@ class CelestialClassifier:
             training_metrics=info.metadata.get("metrics", {}),
             novelty_threshold=self.classifier.postprocess.novelty.threshold,
             git_commit=info.metadata.get("git_commit"),
+            data_version=info.metadata.get("data_version"),
             project_version=celestial.__version__,
             limits={
                 "max_request_bytes": settings.max_request_bytes,
