@@ -14,6 +14,8 @@ from celestial.labelling.captures import Capture, read_captures, write_capture
 from celestial.labelling.config import NEW_BODY, NOT_A_BODY, config_labels, label_config
 from celestial.labelling.export import choice_result, task
 from celestial.labelling.pull import Labelled, plan, summary, write
+from celestial.labelling.studio import DEFAULT_TOKEN, DEFAULT_URL
+from conftest import PROJECT_ROOT
 
 KNOWN = ["Earth", "Mars", "Venus"]
 
@@ -174,3 +176,11 @@ def test_a_capture_becomes_a_task_with_the_model_answer_as_its_prediction(tmp_pa
     assert made["data"]["capture_id"] == capture.capture_id
     assert "unlike anything it was trained on" in made["data"]["headline"]
     json.dumps(made)  # Label Studio takes it as JSON
+
+
+def test_the_commands_default_to_what_make_label_studio_starts() -> None:
+    script = (PROJECT_ROOT / "scripts/label-studio.sh").read_text()
+    assert f"LABEL_STUDIO_USER_TOKEN:-{DEFAULT_TOKEN}" in script
+    port = DEFAULT_URL.rsplit(":", 1)[1]
+    assert f"port=${{1:-{port}}}" in script
+    assert f"LABEL_STUDIO_PORT ?= {port}" in (PROJECT_ROOT / "Makefile").read_text()

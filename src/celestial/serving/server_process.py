@@ -52,10 +52,16 @@ def free_port() -> int:
 
 @contextmanager
 def serving(
-    *args: str, log: Path, cwd: Path | None = None, env: dict | None = None, timeout: float = 120
+    *args: str,
+    log: Path,
+    cwd: Path | None = None,
+    env: dict | None = None,
+    timeout: float = 120,
+    port: int | None = None,
 ) -> Iterator[Server]:
-    """Run `bentoml serve <args>` on a free loopback port until /readyz answers 200."""
-    port = free_port()
+    """Run `bentoml serve <args>` on a loopback port (a free one by default) until /readyz
+    answers 200."""
+    port = port or free_port()
     command = ["bentoml", "serve", *args, "--host", "127.0.0.1", "--port", str(port)]
     env = {**os.environ, "PATH": TOOLS_PATH, **(env or {})}
     with own_home(env.get("BENTOML_HOME")) as home:
