@@ -75,14 +75,19 @@ def headline(capture: Capture) -> str:
 
 
 def export(studio: Studio, captures: Sequence[tuple[Capture, Path]], *, title: str) -> Exported:
-    """Add the captures not yet in the project `title` (made if missing) as tasks."""
+    """Add the captured images not yet in the project `title` (made if missing) as tasks."""
     if not captures:
         raise UserError("no captures to export")
     labels = sorted({label for capture, _ in captures for label in capture.probabilities})
     latest_model = max(captures, key=lambda item: item[0].time)[0].model_tag
     project = _project(studio, title, labels, latest_model)
-    present = {task["data"].get("capture_id") for task in studio.tasks(project)}
-    new = [(capture, path) for capture, path in captures if capture.capture_id not in present]
+    # One task per image: the same bytes sent again (or captured by two workers) are labelled once.
+    seen = {task["data"].get("sha256") for task in studio.tasks(project)}
+    new = []
+    for capture, path in captures:
+        if capture.sha256 not in seen:
+            seen.add(capture.sha256)
+            new.append((capture, path))
     new.sort(key=lambda item: item[0].top_probability)  # most uncertain first
     if new:
         urls = studio.upload_files(project, [path for _, path in new])
@@ -150,8 +155,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     with Studio(Connection.from_env()) as studio:
         done = export(studio, captures, title=args.project)
         print(
-            f"{done.added} new tasks ({done.already} already there) in project {args.project!r}: "
-            f"{studio.url}/projects/{done.project}/data?tab={done.view}"
+            f"{done.added} new tasks ({done.already} captures already there) in project "
+            f"{args.project!r}: {studio.url}/projects/{done.project}/data?tab={done.view}"
         )
 
 
