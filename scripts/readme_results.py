@@ -29,6 +29,8 @@ def rows() -> list[tuple[str, str, str]]:
     card = load("docs/model-card.json")
     bench = load("reports/benchmarks.json")
     soak = load("reports/soak.json")
+    container = load("reports/container.json")
+    drift = load("reports/drift_power.json")
     ours = {r["scenario"]: r for r in bench["results"] if r["target"] == "ours"}
     crowd = bench["ratios"]["/predict, 32 clients"]
     seeds = card["robustness"]["runs"] if card["robustness"] else []
@@ -38,6 +40,9 @@ def rows() -> list[tuple[str, str, str]]:
         real_accuracy += f" (worst of {len(seeds)} other seeds: {worst:.1%})"
     model_card = "[model card](docs/model-card.md)"
     benchmarks = "[benchmarks](docs/benchmarks.md)"
+    in_distribution, *shifted = drift["rows"]  # the first row: traffic like the training images
+    power = min(row["with_drift"] for row in shifted)
+    ready = container["ready_s"]
     return [
         ("test accuracy, default rendered data", f"{evaluate['accuracy']:.1%}",
          "`reports/evaluate/metrics.json`"),
@@ -55,6 +60,15 @@ def rows() -> list[tuple[str, str, str]]:
         ("`/predict_batch`, 32 images a request",
          f"{ours['/predict_batch of 32, 4 clients']['images_per_s']:,.0f} images/s", benchmarks),
         ("cold start to `/readyz`", f"{bench['cold_start_s']['ours']:.1f} s", benchmarks),
+        ("monitoring on, `/predict` at 32 clients",
+         f"{crowd['of_unmonitored']:.0%} of the throughput without it "
+         f"({crowd['cpu_of_unmonitored']:.0%} by CPU per request)", benchmarks),
+        ("container image", f"{container['size_mb']} MB, ready in {ready['median']} s "
+         f"(median of {len(ready['runs'])} starts)", "[container](docs/container.md)"),
+        (f"drift report, windows of {drift['window']} records",
+         f"false alarms in {in_distribution['with_drift']:.0%} of ordinary windows; drift found in "
+         f"{power:.0%} of darker, novel-body and label-mix windows",
+         "[drift power](docs/drift-power.md)"),
         ("soak", f"{soak['seconds'] / 60:.0f} min, {soak['requests']:,} requests, "
          f"{soak['errors']} errors, memory {soak['rss_growth']:+.1%} after warm-up",
          "`reports/soak.json`"),

@@ -13,24 +13,28 @@ raised: a record lost is better than a request failed.
 
 import asyncio
 import contextvars
-import json
 import logging
 import random
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import bentoml
 import numpy as np
 from prometheus_client import Counter, Histogram
 
-from celestial.monitoring.records import EMBEDDING, ImageFacts, embedding_field, record
+from celestial.monitoring.records import (
+    EMBEDDING,
+    IMAGE_NUMBERS,
+    ImageFacts,
+    embedding_field,
+    record,
+)
 from celestial.preprocessing import PredictionDict
 
 log = logging.getLogger(__name__)
 
-MONITOR = "celestial_predictions"  # one name per process: BentoML's monitors share one logger
+MONITOR = "celestial_predictions"  # the monitor's name: its folder under the records' directory
 
 # Live metrics (Prometheus, on /metrics). BentoML runs prometheus_client in multiprocess mode, so
 # every worker's counts add up on whichever worker answers the scrape.
@@ -76,8 +80,11 @@ class PredictionLog:
         embeddings: np.ndarray,
     ) -> None:
         """Note one request's images once the loop is free again, in the request's context."""
+        # The time of the prediction, taken before the response leaves: a client that reads the
+        # records of the window it sent in finds its last request's too.
+        time = datetime.now(UTC)
         asyncio.get_running_loop().call_soon(
-            self._write, endpoint, predictions, facts, embeddings,
+            self._write, endpoint, predictions, facts, embeddings, time,
             context=contextvars.copy_context(),
         )  # fmt: skip
 
@@ -87,8 +94,9 @@ class PredictionLog:
         predictions: Sequence[PredictionDict],
         facts: Sequence[ImageFacts],
         embeddings: np.ndarray,
+        moment: datetime,
     ) -> None:
-        time = datetime.now(UTC).isoformat(timespec="milliseconds")
+        time = moment.isoformat(timespec="milliseconds")
         for index, (prediction, image) in enumerate(zip(predictions, facts, strict=True)):
             entry = record(prediction, image)
             self._count(entry)
@@ -110,18 +118,15 @@ class PredictionLog:
         BRIGHTNESS.observe(entry["brightness"])
 
 
-# BentoML's monitor roles and data types for the fields of a record.
-ROLES = {"prediction": "prediction", "top_probability": "prediction", "entropy": "prediction",
-         "novelty": "prediction", "in_distribution": "prediction"}  # fmt: skip
-CATEGORICAL_FIELDS = {"model_tag", "time", "endpoint", "prediction", "in_distribution", "format"}
-LOG_CONFIG = Path(__file__).with_name("prediction_log.yaml")
-
-
-class JsonLines(logging.Formatter):
-    """A record as one line of compact JSON (the monitor's log configuration uses it)."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return json.dumps(record.msg, separators=(",", ":"))
+# BentoML's monitor role and data type of each field of a record, looked up once per field.
+_PREDICTION = ("top_probability", "entropy", "novelty")
+COLUMNS = {
+    **{name: ("feature", "categorical") for name in ("model_tag", "time", "endpoint", "format")},
+    **{name: ("feature", "numerical") for name in ("image_index", *IMAGE_NUMBERS)},
+    **{name: ("prediction", "categorical") for name in ("prediction", "in_distribution")},
+    **{name: ("prediction", "numerical") for name in _PREDICTION},
+    EMBEDDING: ("feature", "numerical_sequence"),
+}
 
 
 class _Monitor:
@@ -157,8 +162,5 @@ def write(fields: dict[str, Any]) -> None:
 
 def _log(monitor: Any, fields: dict[str, Any]) -> None:
     for name, value in fields.items():
-        if name == EMBEDDING:
-            kind = "numerical_sequence"
-        else:
-            kind = "categorical" if name in CATEGORICAL_FIELDS else "numerical"
-        monitor.log(value, name=name, role=ROLES.get(name, "feature"), data_type=kind)
+        role, kind = COLUMNS.get(name, ("feature", "numerical"))
+        monitor.log(value, name=name, role=role, data_type=kind)

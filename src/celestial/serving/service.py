@@ -26,7 +26,7 @@ from celestial.serving.batching import Batcher
 from celestial.serving.capture import Capturer
 from celestial.serving.error_responses import client_error
 from celestial.serving.openapi import DESCRIPTION, info
-from celestial.serving.prediction_log import LOG_CONFIG, PredictionLog
+from celestial.serving.prediction_log import PredictionLog
 from celestial.serving.schemas import ImageUpload, ModelMetadata, Prediction
 from celestial.serving.security import cors_config
 from celestial.serving.settings import serving_settings
@@ -50,8 +50,8 @@ routes = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     # Defaults for BentoML's monitoring, which BENTOML_CONFIG may override (e.g. type: otlp).
     monitoring={
         "enabled": settings.monitoring,
-        "type": "default",
-        "options": {"log_path": settings.monitoring_dir, "log_config_file": str(LOG_CONFIG)},
+        "type": "celestial.serving.record_files.JsonLinesMonitor",
+        "options": {"log_path": settings.monitoring_dir},
     },
 )
 @bentoml.asgi_app(routes)
