@@ -89,6 +89,24 @@ def test_a_batch_is_decoded_in_one_thread_and_names_its_bad_image(tmp_path: Path
     assert "images[2]: the image is 200x200 = 40,000 pixels" in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    ("width", "height", "grey"), [(200, 300, 40), (300, 80, 200), (64, 64, 90)]
+)
+def test_facts_describe_the_upload_not_the_padding(tmp_path: Path, width, height, grey):
+    """The tone is that of the upload: the black that pads it to a square does not darken it."""
+    path = tmp_path / "grey.png"
+    path.write_bytes(encode(Image.fromarray(np.full((height, width, 3), grey, np.uint8)), "PNG"))
+    preparer = Preparer(Preprocessor(32), max_pixels=10**6, inline_max_pixels=10**6, threads=1,
+                        facts=True)  # fmt: skip
+    facts = asyncio.run(preparer(path, "image")).facts
+    assert (facts.width, facts.height, facts.brightness, facts.contrast) == (
+        width,
+        height,
+        pytest.approx(grey / 255, abs=0.002),
+        pytest.approx(0, abs=0.002),
+    )
+
+
 def test_facts_describe_the_upload_not_the_model_input(tmp_path: Path):
     dark = Image.fromarray(np.full((300, 200, 3), 40, np.uint8))
     path = tmp_path / "dark.jpg"

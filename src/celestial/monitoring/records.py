@@ -21,9 +21,8 @@ NUMERICAL = ("top_probability", "entropy", "novelty", "brightness", "contrast", 
 CATEGORICAL = ("prediction", "format", "in_distribution")
 IMAGE_NUMBERS = ("width", "height", "brightness", "contrast")
 EMBEDDING = "embedding"
-# The tone is measured on a copy this small: enough for a mean and a spread, and as cheap for a
-# photo as for a thumbnail.
-FACT_SIDE = 16
+# Pillow's "L" weights (ITU-R 601-2): luminance as Pillow computes it from RGB.
+LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,19 +36,24 @@ class ImageFacts:
     contrast: float  # standard deviation of the luminance
 
 
-def image_facts(image: Image.Image) -> ImageFacts:
-    """Size and format as uploaded; tone from a small, box-filtered copy."""
-    factor = max(1, min(image.size) // FACT_SIDE)
-    small = image.reduce(factor) if factor > 1 else image
-    # Exact integer sums in numpy: ImageStat computes the same from a histogram in Python loops,
-    # which costs more than the rest of a record.
-    luminance = np.asarray(small.convert("L"), dtype=np.int64).ravel()
-    count = luminance.size
-    mean = int(luminance.sum()) / count
-    variance = max(0.0, int(luminance @ luminance) / count - mean * mean)
+def image_facts(image: Image.Image, model_input: np.ndarray) -> ImageFacts:
+    """Size and format as uploaded; tone from the model's input, where it holds the upload.
+
+    The model's input is the upload padded to a square with black and resized (Preprocessor), so
+    it is already a small copy, and measuring it costs no decoding or resampling. Its central
+    square, as wide as the upload's shorter side and a pixel in from it (the resampled edge),
+    holds the upload whichever way EXIF turns it, and never the padding.
+    """
+    side = model_input.shape[0]
+    width, height = image.size
+    inner = side if width == height else max(1, side * min(width, height) // max(width, height) - 2)
+    start = (side - inner) // 2
+    tone = model_input[start : start + inner, start : start + inner].reshape(-1, 3) @ LUMA
+    mean = float(tone.sum()) / tone.size
+    variance = max(0.0, float(tone @ tone) / tone.size - mean * mean)
     return ImageFacts(
-        width=image.width,
-        height=image.height,
+        width=width,
+        height=height,
         format=image.format or "unknown",
         brightness=round(mean / 255, 4),
         contrast=round(math.sqrt(variance) / 255, 4),

@@ -75,8 +75,8 @@ def records_of(samples: Sequence[Sample], classifier: Classifier) -> list[dict]:
         images = [open_image(sample.path) for sample in samples[start : start + BATCH]]
         arrays = [classifier.preprocess(image) for image in images]
         results = classifier.predict_with_embeddings(arrays)
-        for image, (prediction, embedding) in zip(images, results, strict=True):
-            records.append({**record(prediction, image_facts(image)),
+        for image, array, (prediction, embedding) in zip(images, arrays, results, strict=True):
+            records.append({**record(prediction, image_facts(image, array)),
                             EMBEDDING: embedding_field(embedding)})  # fmt: skip
     return records
 

@@ -115,8 +115,8 @@ class Preparer:
         if self._originals:  # before decoding, which may change the image's mode
             original = Original(data, image.format or "unknown", image.width, image.height)
         image = decode(image)
-        facts = image_facts(image) if self._facts else None
-        return Prepared(self.preprocess(image), facts, original)
+        array = self.preprocess(image)
+        return Prepared(array, image_facts(image, array) if self._facts else None, original)
 
     def _pool(self) -> anyio.CapacityLimiter:
         if self._limiter is None:
