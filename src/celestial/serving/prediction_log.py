@@ -4,7 +4,8 @@ Records go wherever BentoML's monitoring configuration sends them: JSON lines un
 CELESTIAL_MONITORING_DIR by default (the service's configuration), OTLP or another monitor where
 BENTOML_CONFIG says so. Each carries the request's id (BentoML's, as in the X-BentoML-Request-ID
 header, in decimal), the model's tag, the time, the prediction and the image's facts, and, for a
-sampled share of images, the embedding; never the image.
+sampled share of images, the embedding (null in the others); never the image. A request's records
+are one cycle of the monitor, so a batch request's images cost one write.
 
 Writing is deferred to the event loop's next turn, after the response is on its way, in the
 request's own context (so BentoML writes the right request id), and a failure is counted, never
@@ -97,18 +98,20 @@ class PredictionLog:
         moment: datetime,
     ) -> None:
         time = moment.isoformat(timespec="milliseconds")
+        rows = []
         for index, (prediction, image) in enumerate(zip(predictions, facts, strict=True)):
             entry = record(prediction, image)
             self._count(entry)
-            if random.random() < self.embedding_share:
-                entry[EMBEDDING] = embedding_field(embeddings[index])
-            fields = {"model_tag": self.model_tag, "time": time, "endpoint": endpoint,
-                      "image_index": index, **entry}  # fmt: skip
-            try:
-                write(fields)
-            except Exception:  # whatever the monitor's backend raised: never the request's
-                RECORD_FAILURES.inc()
-                log.warning("a prediction record was not written", exc_info=True)
+            # Every row has every field (the monitor takes columns); unsampled: a null embedding.
+            sampled = random.random() < self.embedding_share
+            entry[EMBEDDING] = embedding_field(embeddings[index]) if sampled else None
+            rows.append({"model_tag": self.model_tag, "time": time, "endpoint": endpoint,
+                         "image_index": index, **entry})  # fmt: skip
+        try:
+            write(rows)
+        except Exception:  # whatever the monitor's backend raised: never the request's
+            RECORD_FAILURES.inc(len(rows))
+            log.warning("a request's prediction records were not written", exc_info=True)
 
     def _count(self, entry: dict[str, Any]) -> None:
         flag = "true" if entry["in_distribution"] else "false"
@@ -132,35 +135,37 @@ COLUMNS = {
 class _Monitor:
     """BentoML's monitor for the records, as `bentoml.monitor(MONITOR)` makes it.
 
-    The first record goes through the `with bentoml.monitor(...)` block; the rest call the same
-    monitor's start_record / log / stop_record, which is all that block does besides resolving
-    the monitoring configuration by dependency injection on every call, at a cost larger than
-    the record's own.
+    The first request goes through the `with bentoml.monitor(...)` block; the rest call the same
+    monitor's start_record / log_batch / stop_record, which is all that block does besides
+    resolving the monitoring configuration by dependency injection on every call, at a cost
+    larger than the records' own.
     """
 
     monitor: Any = None
 
-    def write(self, fields: dict[str, Any]) -> None:
+    def write(self, rows: list[dict[str, Any]]) -> None:
         if self.monitor is None:
             with bentoml.monitor(MONITOR) as monitor:
-                _log(monitor, fields)
+                _log(monitor, rows)
             self.monitor = monitor
             return
         self.monitor.start_record()
-        _log(self.monitor, fields)
+        _log(self.monitor, rows)
         self.monitor.stop_record()
 
 
 _MONITOR = _Monitor()
 
 
-def write(fields: dict[str, Any]) -> None:
-    """One record, in a context of its own: BentoML's monitor keeps the record being built in a
-    context variable, which an error would otherwise leave set for the next one."""
-    contextvars.copy_context().run(_MONITOR.write, fields)
+def write(rows: list[dict[str, Any]]) -> None:
+    """A request's records, one per image, in one cycle of the monitor (so one write), in a
+    context of its own: BentoML's monitor keeps the records being built in a context variable,
+    which an error would otherwise leave set for the next request's."""
+    contextvars.copy_context().run(_MONITOR.write, rows)
 
 
-def _log(monitor: Any, fields: dict[str, Any]) -> None:
-    for name, value in fields.items():
+def _log(monitor: Any, rows: list[dict[str, Any]]) -> None:
+    """Each field as a column with a value per image (all rows have the same fields)."""
+    for name in rows[0]:
         role, kind = COLUMNS.get(name, ("feature", "numerical"))
-        monitor.log(value, name=name, role=role, data_type=kind)
+        monitor.log_batch([row[name] for row in rows], name=name, role=role, data_type=kind)
