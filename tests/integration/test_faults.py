@@ -1,9 +1,11 @@
 """Faults: a worker killed under load, a missing or corrupt model, readiness, a training run killed
-midway. Each is caused for real and its outcome measured."""
+midway, a port taken before the server binds it. Each is caused for real and its outcome
+measured."""
 
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -11,7 +13,9 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
+from celestial.serving import server_process
 from celestial.serving.server_process import (
     TOOLS_PATH,
     free_port,
@@ -211,6 +215,23 @@ def test_training_killed_midway_loses_nothing(tmp_path: Path) -> None:
     for model in (project.store / "models/celestial_bodies_classifier").iterdir():
         if model.is_dir():
             assert (model / "model.yaml").is_file(), f"no partial model in the store: {model}"
+
+
+def test_a_port_taken_before_the_server_binds_it_is_replaced(
+    trained_model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """free_port's answer can be taken by another socket before bentoml binds it: the harness
+    starts the server again on another port instead of failing the test that wanted a server."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        answers = iter([busy])
+        monkeypatch.setattr(server_process, "free_port", lambda: next(answers, None) or free_port())
+        env = {"CELESTIAL_MODEL_TAG": str(trained_model.tag)}
+        with serving(SERVICE, log=tmp_path / "server.log", env=env) as server:
+            assert not server.url.endswith(f":{busy}")
+            assert httpx.get(f"{server.url}/readyz").status_code == 200
 
 
 MODEL = "celestial_bodies_classifier"

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,26 +61,40 @@ def serving(
 ) -> Iterator[Server]:
     """Run `bentoml serve <args>` on a loopback port (a free one by default) until /readyz
     answers 200."""
-    port = port or free_port()
-    command = ["bentoml", "serve", *args, "--host", "127.0.0.1", "--port", str(port)]
     env = {**os.environ, "PATH": TOOLS_PATH, **(env or {})}
     with own_home(env.get("BENTOML_HOME")) as home:
-        started = time.monotonic()
-        with log.open("wb") as output:
-            process = subprocess.Popen(
-                command,
-                cwd=cwd,
-                env={**env, "BENTOML_HOME": home},
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        url = f"http://127.0.0.1:{port}"
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            url = f"http://127.0.0.1:{port or free_port()}"
+            started = time.monotonic()
+            process = _start(args, url, log, cwd, {**env, "BENTOML_HOME": home})
+            try:
+                wait_until_ready(url, process, log, timeout)
+                break
+            except RuntimeError:
+                stop(process)
+                # A port found free can be taken by any socket before the server binds it.
+                if port or attempt == PORT_ATTEMPTS or ADDRESS_IN_USE not in log.read_text():
+                    raise
         try:
-            wait_until_ready(url, process, log, timeout)
             yield Server(url, process, started_in=time.monotonic() - started)
         finally:
             stop(process)
+
+
+PORT_ATTEMPTS = 3
+ADDRESS_IN_USE = "Address already in use"
+
+
+def _start(
+    args: Sequence[str], url: str, log: Path, cwd: Path | None, env: dict
+) -> subprocess.Popen:
+    host, port = url.removeprefix("http://").split(":")
+    command = ["bentoml", "serve", *args, "--host", host, "--port", port]
+    with log.open("wb") as output:
+        return subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
 
 
 @contextmanager
