@@ -8,11 +8,11 @@ known bodies corrected, one bad annotation refused and then fixed), pulled into 
 model retrained with DVC. The new model must serve eleven labels, name fresh renders of the new
 body, and keep the old ones.
 
-"Keeps the old bodies" is measured as the ratio of the new model's accuracy on fresh renders of
-the ten known bodies to the old model's accuracy on the same renders (at least 0.99: nothing
-forgotten), not as an absolute 99 %: the synthetic renders are hard enough that the project's
-recipe does not reach 99 % on the ten bodies within the few minutes this test may take. Both
-accuracies are printed.
+"Keeps the old bodies" is measured against the first model on the same fresh renders of the ten
+known bodies: the new model may lose at most MAX_FORGETTING of its accuracy there. An absolute
+bound would test the recipe rather than the loop (on the synthetic renders the first model is near
+93 %), and two trainings of the same recipe differ by up to three points; losing one of the ten
+bodies costs ten, so the bound separates forgetting from that spread. Both accuracies are printed.
 
 Why Io and not Ceres: the first model takes renders of Ceres for Mercury, confidently and in
 distribution (a handful in a hundred are flagged), so they would reach labelling only through the
@@ -52,10 +52,10 @@ TOKEN = "celestial-loop-test-token"
 TRAINING_IMAGES = 100  # per known body
 SEEDS = {"training": 2024, "traffic": 31, "evaluation": 47}
 TRAFFIC = {"known": 10, "new": 250}  # images per body sent to the first model
-EVALUATION = {"known": 20, "new": 60}  # fresh images per body, to score both models
+EVALUATION = {"known": 50, "new": 60}  # fresh images per body, to score both models
 MIN_OUT_OF_DISTRIBUTION = 0.8  # of the new body's images sent
 MIN_NEW_ACCURACY = 0.95
-MIN_KEPT_RATIO = 0.99
+MAX_FORGETTING = 0.05  # accuracy on the known bodies, new model against the first
 
 
 @dataclass(frozen=True)
@@ -289,9 +289,9 @@ def test_a_body_the_model_never_learned_goes_through_label_studio_into_the_model
         f"\nloop: {len(captured)} captured ({len(new_captured)} of {TRAFFIC['new']} {NEW}, "
         f"{len(out_of_distribution)} out of distribution), {len(corrected)} corrected; "
         f"{NEW} {new_accuracy:.1%}; known bodies {old_known:.1%} -> {new_known:.1%} "
-        f"(ratio {new_known / old_known:.3f}); "
+        f"({new_known - old_known:+.1%}); "
         + ", ".join(f"{name} at {seconds:.0f} s" for name, seconds in timings.items())
         + f"; total {time.monotonic() - started:.0f} s"
     )
     assert new_accuracy >= MIN_NEW_ACCURACY, f"{NEW}: {new_accuracy:.1%}"
-    assert new_known / old_known >= MIN_KEPT_RATIO, f"{old_known:.1%} -> {new_known:.1%}"
+    assert new_known >= old_known - MAX_FORGETTING, f"{old_known:.1%} -> {new_known:.1%}"
