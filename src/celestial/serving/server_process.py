@@ -46,7 +46,7 @@ class Server:
 
 def free_port() -> int:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((HOST, 0))
         return sock.getsockname()[1]
 
 
@@ -64,9 +64,10 @@ def serving(
     env = {**os.environ, "PATH": TOOLS_PATH, **(env or {})}
     with own_home(env.get("BENTOML_HOME")) as home:
         for attempt in range(1, PORT_ATTEMPTS + 1):
-            url = f"http://127.0.0.1:{port or free_port()}"
+            bound = port or free_port()
+            url = f"http://{HOST}:{bound}"
             started = time.monotonic()
-            process = _start(args, url, log, cwd, {**env, "BENTOML_HOME": home})
+            process = _start(args, bound, log, cwd, {**env, "BENTOML_HOME": home})
             try:
                 wait_until_ready(url, process, log, timeout)
                 break
@@ -81,15 +82,15 @@ def serving(
             stop(process)
 
 
+HOST = "127.0.0.1"  # loopback only
 PORT_ATTEMPTS = 3
 ADDRESS_IN_USE = "Address already in use"
 
 
 def _start(
-    args: Sequence[str], url: str, log: Path, cwd: Path | None, env: dict
+    args: Sequence[str], port: int, log: Path, cwd: Path | None, env: dict
 ) -> subprocess.Popen:
-    host, port = url.removeprefix("http://").split(":")
-    command = ["bentoml", "serve", *args, "--host", host, "--port", port]
+    command = ["bentoml", "serve", *args, "--host", HOST, "--port", str(port)]
     with log.open("wb") as output:
         return subprocess.Popen(
             command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT,
