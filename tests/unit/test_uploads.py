@@ -96,9 +96,8 @@ def test_facts_describe_the_upload_not_the_padding(tmp_path: Path, width, height
     """The tone is that of the upload: the black that pads it to a square does not darken it."""
     path = tmp_path / "grey.png"
     path.write_bytes(encode(Image.fromarray(np.full((height, width, 3), grey, np.uint8)), "PNG"))
-    preparer = Preparer(Preprocessor(32), max_pixels=10**6, inline_max_pixels=10**6, threads=1,
-                        facts=True)  # fmt: skip
-    facts = asyncio.run(preparer(path, "image")).facts
+    preparer = Preparer(Preprocessor(32), max_pixels=10**6, inline_max_pixels=10**6, threads=1)
+    facts = asyncio.run(preparer(path, "image")).facts()
     assert (facts.width, facts.height, facts.brightness, facts.contrast) == (
         width,
         height,
@@ -111,15 +110,8 @@ def test_facts_describe_the_upload_not_the_model_input(tmp_path: Path):
     dark = Image.fromarray(np.full((300, 200, 3), 40, np.uint8))
     path = tmp_path / "dark.jpg"
     path.write_bytes(encode(dark, "JPEG"))
-    with_facts = Preparer(Preprocessor(16), max_pixels=10**6, inline_max_pixels=10**6, threads=1,
-                          facts=True)  # fmt: skip
-    prepared = asyncio.run(with_facts(path, "image"))
-    assert (prepared.facts.width, prepared.facts.height, prepared.facts.format) == (
-        200,
-        300,
-        "JPEG",
-    )
-    assert prepared.facts.brightness == pytest.approx(40 / 255, abs=0.01)
-    assert prepared.facts.contrast < 0.01
-    without = Preparer(Preprocessor(16), max_pixels=10**6, inline_max_pixels=10**6, threads=1)
-    assert asyncio.run(without(path, "image")).facts is None
+    preparer = Preparer(Preprocessor(16), max_pixels=10**6, inline_max_pixels=10**6, threads=1)
+    facts = asyncio.run(preparer(path, "image")).facts()
+    assert (facts.width, facts.height, facts.format) == (200, 300, "JPEG")
+    assert facts.brightness == pytest.approx(40 / 255, abs=0.01)
+    assert facts.contrast < 0.01

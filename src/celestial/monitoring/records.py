@@ -12,7 +12,6 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from celestial.preprocessing import PredictionDict
 
@@ -36,7 +35,7 @@ class ImageFacts:
     contrast: float  # standard deviation of the luminance
 
 
-def image_facts(image: Image.Image, model_input: np.ndarray) -> ImageFacts:
+def image_facts(width: int, height: int, format: str | None, model_input: np.ndarray) -> ImageFacts:
     """Size and format as uploaded; tone from the model's input, where it holds the upload.
 
     The model's input is the upload padded to a square with black and resized (Preprocessor), so
@@ -45,7 +44,6 @@ def image_facts(image: Image.Image, model_input: np.ndarray) -> ImageFacts:
     holds the upload whichever way EXIF turns it, and never the padding.
     """
     side = model_input.shape[0]
-    width, height = image.size
     inner = side if width == height else max(1, side * min(width, height) // max(width, height) - 2)
     start = (side - inner) // 2
     tone = model_input[start : start + inner, start : start + inner].reshape(-1, 3) @ LUMA
@@ -54,7 +52,7 @@ def image_facts(image: Image.Image, model_input: np.ndarray) -> ImageFacts:
     return ImageFacts(
         width=width,
         height=height,
-        format=image.format or "unknown",
+        format=format or "unknown",
         brightness=round(mean / 255, 4),
         contrast=round(math.sqrt(variance) / 255, 4),
     )

@@ -76,7 +76,7 @@ def records_of(samples: Sequence[Sample], classifier: Classifier) -> list[dict]:
         arrays = [classifier.preprocess(image) for image in images]
         results = classifier.predict_with_embeddings(arrays)
         for image, array, (prediction, embedding) in zip(images, arrays, results, strict=True):
-            records.append({**record(prediction, image_facts(image, array)),
+            records.append({**record(prediction, image_facts(*image.size, image.format, array)),
                             EMBEDDING: embedding_field(embedding)})  # fmt: skip
     return records
 

@@ -1,171 +1,176 @@
-"""A record per classified image, through BentoML's monitoring, and the live metrics beside it.
+"""A record per classified image, handed by the worker to its record writer process.
 
-Records go wherever BentoML's monitoring configuration sends them: JSON lines under
-CELESTIAL_MONITORING_DIR by default (the service's configuration), OTLP or another monitor where
-BENTOML_CONFIG says so. Each carries the request's id (BentoML's, as in the X-BentoML-Request-ID
-header, in decimal), the model's tag, the time, the prediction and the image's facts, and, for a
-sampled share of images, the embedding (null in the others); never the image. A request's records
-are one cycle of the monitor, so a batch request's images cost one write.
+Building a record, counting it in the live metrics and writing it through BentoML's monitor
+took the worker's event loop, which every request waits for, a share of each request
+(docs/monitoring.md); the worker does none of it now. It notes each request's images with what
+it knew of the request (BentoML's request id, the trace, the time), and once per turn of the
+event loop pickles the turn's notes onto the pipe to a process of its own, `record_writer`,
+which does the rest beside the worker.
 
-Writing is deferred to the event loop's next turn, after the response is on its way, in the
-request's own context (so BentoML writes the right request id), and a failure is counted, never
-raised: a record lost is better than a request failed.
+The pipe is written without blocking: what does not fit waits in a buffer that the loop drains
+when the pipe has room. A writer that falls behind by more than MAX_BACKLOG_BYTES, or is gone,
+loses records, never requests: the loss is counted in celestial_prediction_record_failures_total
+and logged, and a writer that died is started again.
 """
 
 import asyncio
-import contextvars
 import logging
+import os
+import pickle
 import random
+import subprocess
+import sys
+import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
 
-import bentoml
 import numpy as np
-from prometheus_client import Counter, Histogram
+from bentoml._internal.configuration.containers import BentoMLContainer
+from bentoml._internal.context import server_context, trace_context
+from opentelemetry import trace
 
-from celestial.monitoring.records import (
-    EMBEDDING,
-    IMAGE_NUMBERS,
-    ImageFacts,
-    embedding_field,
-    record,
-)
+import celestial
 from celestial.preprocessing import PredictionDict
+from celestial.serving.record_writer import (
+    CONFIG_VARIABLE,
+    RECORD_FAILURES,
+    Image,
+    Request,
+    WriterConfig,
+)
+from celestial.serving.uploads import Prepared
 
 log = logging.getLogger(__name__)
 
-MONITOR = "celestial_predictions"  # the monitor's name: its folder under the records' directory
-
-# Live metrics (Prometheus, on /metrics). BentoML runs prometheus_client in multiprocess mode, so
-# every worker's counts add up on whichever worker answers the scrape.
-PREDICTIONS = Counter(
-    "celestial_predictions",
-    "Images classified, by predicted label and whether they look like the training images.",
-    ["label", "in_distribution"],
-)
-NOVELTY = Histogram(
-    "celestial_novelty_ratio",
-    "Novelty divided by the model's threshold: above 1 is flagged out of distribution.",
-    buckets=(0.25, 0.5, 0.75, 0.9, 1.0, 1.25, 1.5, 2, 3, 5, 10),
-)
-TOP_PROBABILITY = Histogram(
-    "celestial_top_probability",
-    "Probability of the predicted label.",
-    buckets=(0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999),
-)
-BRIGHTNESS = Histogram(
-    "celestial_image_brightness",
-    "Mean luminance of the uploaded image, 0 (black) to 1 (white).",
-    buckets=(0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6, 0.8),
-)
-RECORD_FAILURES = Counter(
-    "celestial_prediction_record_failures",
-    "Prediction records that could not be written (the requests were answered all the same).",
-)
+MAX_BACKLOG_BYTES = 64 * 2**20  # records waiting for the writer; beyond this they are dropped
+RESTART_SECONDS = 5.0  # a writer that died is started again at most this often
+PROJECT_PATH = str(Path(celestial.__file__).parent.parent)
 
 
 class PredictionLog:
-    """Notes every classified image: a record through BentoML's monitor, and the live metrics."""
+    """Hands every classified image to the record writer (see the module's docstring)."""
 
     def __init__(self, *, model_tag: str, threshold: float, embedding_share: float) -> None:
-        self.model_tag = model_tag
-        self.threshold = threshold
         self.embedding_share = embedding_share
+        self._config = WriterConfig(
+            model_tag=model_tag,
+            threshold=threshold,
+            monitoring=dict(BentoMLContainer.config.monitoring.get()),
+            worker_index=server_context.worker_index,
+            bento_name=server_context.bento_name,
+            bento_version=server_context.bento_version,
+        )
+        self._notes: list[Request] = []  # this turn's, not yet pickled
+        self._backlog = bytearray()  # pickled, waiting for room in the pipe
+        self._backlog_images = 0
+        self._start_writer()
 
     def note(
         self,
         endpoint: str,
         predictions: Sequence[PredictionDict],
-        facts: Sequence[ImageFacts],
-        embeddings: np.ndarray,
+        prepared: Sequence[Prepared],
+        embeddings: Sequence[np.ndarray],
     ) -> None:
-        """Note one request's images once the loop is free again, in the request's context."""
-        # The time of the prediction, taken before the response leaves: a client that reads the
-        # records of the window it sent in finds its last request's too.
-        time = datetime.now(UTC)
-        asyncio.get_running_loop().call_soon(
-            self._write, endpoint, predictions, facts, embeddings, time,
-            context=contextvars.copy_context(),
-        )  # fmt: skip
+        """Note one request's images; they leave for the writer on the loop's next turn, after
+        this turn's responses."""
+        span = trace.get_current_span().get_span_context()
+        images = [
+            Image(prediction, item.width, item.height, item.format or "unknown", item.array,
+                  embedding if random.random() < self.embedding_share else None)
+            for prediction, item, embedding in zip(predictions, prepared, embeddings, strict=True)
+        ]  # fmt: skip
+        self._notes.append(Request(trace_context.request_id, span.trace_id, span.span_id,
+                                   time.time(), endpoint, images))  # fmt: skip
+        if len(self._notes) == 1:
+            asyncio.get_running_loop().call_soon(self._send)
 
-    def _write(
-        self,
-        endpoint: str,
-        predictions: Sequence[PredictionDict],
-        facts: Sequence[ImageFacts],
-        embeddings: np.ndarray,
-        moment: datetime,
-    ) -> None:
-        time = moment.isoformat(timespec="milliseconds")
-        rows = []
-        for index, (prediction, image) in enumerate(zip(predictions, facts, strict=True)):
-            entry = record(prediction, image)
-            self._count(entry)
-            # Every row has every field (the monitor takes columns); unsampled: a null embedding.
-            sampled = random.random() < self.embedding_share
-            entry[EMBEDDING] = embedding_field(embeddings[index]) if sampled else None
-            rows.append({"model_tag": self.model_tag, "time": time, "endpoint": endpoint,
-                         "image_index": index, **entry})  # fmt: skip
-        try:
-            write(rows)
-        except Exception:  # whatever the monitor's backend raised: never the request's
-            RECORD_FAILURES.inc(len(rows))
-            log.warning("a request's prediction records were not written", exc_info=True)
-
-    def _count(self, entry: dict[str, Any]) -> None:
-        flag = "true" if entry["in_distribution"] else "false"
-        PREDICTIONS.labels(label=entry["prediction"], in_distribution=flag).inc()
-        NOVELTY.observe(entry["novelty"] / self.threshold)
-        TOP_PROBABILITY.observe(entry["top_probability"])
-        BRIGHTNESS.observe(entry["brightness"])
-
-
-# BentoML's monitor role and data type of each field of a record, looked up once per field.
-_PREDICTION = ("top_probability", "entropy", "novelty")
-COLUMNS = {
-    **{name: ("feature", "categorical") for name in ("model_tag", "time", "endpoint", "format")},
-    **{name: ("feature", "numerical") for name in ("image_index", *IMAGE_NUMBERS)},
-    **{name: ("prediction", "categorical") for name in ("prediction", "in_distribution")},
-    **{name: ("prediction", "numerical") for name in _PREDICTION},
-    EMBEDDING: ("feature", "numerical_sequence"),
-}
-
-
-class _Monitor:
-    """BentoML's monitor for the records, as `bentoml.monitor(MONITOR)` makes it.
-
-    The first request goes through the `with bentoml.monitor(...)` block; the rest call the same
-    monitor's start_record / log_batch / stop_record, which is all that block does besides
-    resolving the monitoring configuration by dependency injection on every call, at a cost
-    larger than the records' own.
-    """
-
-    monitor: Any = None
-
-    def write(self, rows: list[dict[str, Any]]) -> None:
-        if self.monitor is None:
-            with bentoml.monitor(MONITOR) as monitor:
-                _log(monitor, rows)
-            self.monitor = monitor
+    def _send(self) -> None:
+        notes, self._notes = self._notes, []
+        images = sum(len(request.images) for request in notes)
+        if self._writer.poll() is not None and not self._restart_writer():
+            self._lose(images, "the record writer is not running")
             return
-        self.monitor.start_record()
-        _log(self.monitor, rows)
-        self.monitor.stop_record()
+        if len(self._backlog) > MAX_BACKLOG_BYTES:
+            self._lose(images, "the record writer is behind by more than MAX_BACKLOG_BYTES")
+            return
+        data = pickle.dumps(notes, protocol=pickle.HIGHEST_PROTOCOL)
+        if self._backlog:  # behind data still waiting: keep the order
+            self._backlog += data
+            self._backlog_images += images
+            return
+        written = self._write(data)
+        if written is None:
+            self._lose(images, "the record writer closed its input")
+        elif written < len(data):
+            self._backlog += data[written:]
+            self._backlog_images += images
+            asyncio.get_running_loop().add_writer(self._fd, self._drain)
 
+    def _drain(self) -> None:
+        """The pipe has room again: write what waits."""
+        written = self._write(self._backlog)
+        if written is None:
+            asyncio.get_running_loop().remove_writer(self._fd)
+            self._lose(self._backlog_images, "the record writer closed its input")
+            self._backlog.clear()
+            self._backlog_images = 0
+            return
+        del self._backlog[:written]
+        if not self._backlog:
+            asyncio.get_running_loop().remove_writer(self._fd)
+            self._backlog_images = 0
 
-_MONITOR = _Monitor()
+    def _write(self, data: bytes | bytearray) -> int | None:
+        """Bytes written (0 when the pipe is full), or None when the writer is gone."""
+        try:
+            return os.write(self._fd, data)
+        except BlockingIOError:
+            return 0
+        except OSError:  # BrokenPipeError, mostly: the writer exited
+            return None
 
+    def _lose(self, images: int, reason: str) -> None:
+        RECORD_FAILURES.inc(images)
+        log.warning("%d prediction records lost: %s", images, reason)
 
-def write(rows: list[dict[str, Any]]) -> None:
-    """A request's records, one per image, in one cycle of the monitor (so one write), in a
-    context of its own: BentoML's monitor keeps the records being built in a context variable,
-    which an error would otherwise leave set for the next request's."""
-    contextvars.copy_context().run(_MONITOR.write, rows)
+    def _start_writer(self) -> None:
+        # The writer imports the project from where this worker did (a Bento's src/ folder, say).
+        path = os.pathsep.join(filter(None, (PROJECT_PATH, os.environ.get("PYTHONPATH"))))
+        environment = {**os.environ, CONFIG_VARIABLE: self._config.to_json(), "PYTHONPATH": path}
+        self._writer: subprocess.Popen = subprocess.Popen(
+            [sys.executable, "-c", "from celestial.serving.record_writer import main; main()"],
+            stdin=subprocess.PIPE,
+            env=environment,
+        )
+        self._fd = self._writer.stdin.fileno()
+        os.set_blocking(self._fd, False)
+        self._started = time.monotonic()
 
+    def _restart_writer(self) -> bool:
+        """Start the writer again, unless it was started less than RESTART_SECONDS ago."""
+        if time.monotonic() - self._started < RESTART_SECONDS:
+            return False
+        log.error("the record writer exited with %s; starting it again", self._writer.poll())
+        asyncio.get_running_loop().remove_writer(self._fd)
+        self._writer.stdin.close()
+        if self._backlog_images:  # the rest of a request cut in two would garble the new writer's
+            self._lose(self._backlog_images, "the record writer exited before reading them")
+        self._backlog.clear()
+        self._backlog_images = 0
+        self._start_writer()
+        return True
 
-def _log(monitor: Any, rows: list[dict[str, Any]]) -> None:
-    """Each field as a column with a value per image (all rows have the same fields)."""
-    for name in rows[0]:
-        role, kind = COLUMNS.get(name, ("feature", "numerical"))
-        monitor.log_batch([row[name] for row in rows], name=name, role=role, data_type=kind)
+    async def close(self, timeout: float = 10) -> None:
+        """Hand over what is noted, close the pipe, and wait for the writer to finish."""
+        if self._notes:
+            self._send()
+        deadline = time.monotonic() + timeout
+        while self._backlog and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        self._writer.stdin.close()  # the writer writes what it has and exits
+        while self._writer.poll() is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        if self._writer.poll() is None:
+            log.error("the record writer did not finish within %s s; stopping it", timeout)
+            self._writer.kill()

@@ -64,11 +64,7 @@ class CelestialClassifier:
         self._ready = False
         self.classifier = load_classifier()
         self.prepare = Preparer.from_settings(self.classifier.preprocess, settings)
-        self.log = PredictionLog(
-            model_tag=str(self.model.tag),
-            threshold=self.classifier.postprocess.novelty.threshold,
-            embedding_share=settings.embedding_share,
-        )
+        self.log = prediction_log(str(self.model.tag), self.classifier)
         self.capture = capturer(str(self.model.tag))
         self.batcher = Batcher(
             self.classifier.predict_with_embeddings,
@@ -82,8 +78,10 @@ class CelestialClassifier:
         log.info("serving %s", self.model.tag)
 
     @bentoml.on_shutdown
-    def _stop_capture(self) -> None:
-        """Write the uploads still waiting to be captured."""
+    async def _stop_writers(self) -> None:
+        """Write the records and the captured uploads still waiting."""
+        if self.log is not None:
+            await self.log.close()
         if self.capture is not None:
             self.capture.close()
 
@@ -139,9 +137,9 @@ class CelestialClassifier:
         hand those worth a person's look to the capture writer when capturing."""
         results = await self.batcher([item.array for item in prepared])
         predictions = [prediction for prediction, _ in results]
-        if settings.monitoring:
-            embeddings = np.stack([embedding for _, embedding in results])
-            self.log.note(endpoint, predictions, [item.facts for item in prepared], embeddings)
+        if self.log is not None:
+            embeddings = [embedding for _, embedding in results]
+            self.log.note(endpoint, predictions, prepared, embeddings)
         if self.capture is not None:
             self.capture.offer(predictions, [item.original for item in prepared])
         return predictions
@@ -150,6 +148,17 @@ class CelestialClassifier:
         """One real prediction, so the first request does not pay for allocating the model."""
         height, width, _ = self.classifier.input_shape
         self.classifier.predict_arrays([np.zeros((height, width, 3), dtype=np.uint8)])
+
+
+def prediction_log(model_tag: str, classifier: Classifier) -> PredictionLog | None:
+    """The hand-over to the record writer, unless CELESTIAL_MONITORING is false."""
+    if not settings.monitoring:
+        return None
+    return PredictionLog(
+        model_tag=model_tag,
+        threshold=classifier.postprocess.novelty.threshold,
+        embedding_share=settings.embedding_share,
+    )
 
 
 def capturer(model_tag: str) -> Capturer | None:

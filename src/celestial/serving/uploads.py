@@ -37,17 +37,22 @@ def _named(subject: str) -> Iterator[None]:
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """An upload made ready: the model's input, what the upload itself looks like, and the upload
-    as sent (for capture)."""
+    """An upload made ready: the model's input, the upload's size and format, and the upload as
+    sent (for capture)."""
 
     array: np.ndarray
-    facts: ImageFacts | None  # None when the server keeps no records
+    width: int
+    height: int
+    format: str | None
     original: Original | None = None  # None unless the server captures uploads
+
+    def facts(self) -> ImageFacts:
+        """What the upload looks like (a prediction record's facts)."""
+        return image_facts(self.width, self.height, self.format, self.array)
 
 
 class Preparer:
-    """An uploaded image file -> the model's input array (and the image's facts, when `facts`), or
-    the 4xx that says what is wrong.
+    """An uploaded image file -> the model's input array, or the 4xx that says what is wrong.
 
     An image up to `inline_max_pixels` is decoded right on the event loop, because handing it to
     a thread and back costs more than decoding it. A larger one, or a whole batch request
@@ -61,11 +66,9 @@ class Preparer:
         max_pixels: int,
         inline_max_pixels: int,
         threads: int,
-        facts: bool = False,
         originals: bool = False,
     ) -> None:
         self.preprocess = preprocess
-        self._facts = facts
         self._originals = originals
         self._max_pixels = max_pixels
         self._inline_max_pixels = inline_max_pixels
@@ -82,7 +85,6 @@ class Preparer:
             max_pixels=settings.max_image_pixels,
             inline_max_pixels=settings.inline_max_pixels,
             threads=settings.threads,
-            facts=settings.monitoring,
             originals=settings.capture_dir is not None,
         )
 
@@ -114,9 +116,9 @@ class Preparer:
         original = None
         if self._originals:  # before decoding, which may change the image's mode
             original = Original(data, image.format or "unknown", image.width, image.height)
+        format = image.format  # decoding may drop it
         image = decode(image)
-        array = self.preprocess(image)
-        return Prepared(array, image_facts(image, array) if self._facts else None, original)
+        return Prepared(self.preprocess(image), image.width, image.height, format, original)
 
     def _pool(self) -> anyio.CapacityLimiter:
         if self._limiter is None:
