@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from celestial.serving.server_process import free_port, is_ready
 from conftest import PROJECT_ROOT
@@ -112,6 +113,29 @@ def test_container_answers_predict(container, held_out: dict[str, list[Path]]) -
     assert httpx.get(f"{url}/metadata").json()["labels"] == ["Earth", "Mars", "Neptune", "Saturn"]
     bad = httpx.post(f"{url}/predict", files={"image": ("bad.jpg", b"not an image")})
     assert bad.status_code == 400
+
+
+def test_container_records_its_predictions(container, held_out: dict[str, list[Path]]) -> None:
+    """The record writer runs beside the worker in the image: the live metric counts the
+    prediction, and its record is in the records' folder under the request's id."""
+    running, url = container
+    path = held_out["Mars"][0]
+    before = predictions_counted(url)
+    response = httpx.post(f"{url}/predict", files={"image": (path.name, path.read_bytes())})
+    request_id = str(int(response.headers["x-bentoml-request-id"], 16))
+    deadline = time.monotonic() + 20
+    while predictions_counted(url) < before + 1 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert predictions_counted(url) == before + 1
+    records = running.exec("sh", "-c", "cat $(find / -path '*celestial_predictions/data/data.*' "
+                           "2>/dev/null)")  # fmt: skip
+    assert f'"request_id":"{request_id}"' in records
+
+
+def predictions_counted(url: str) -> float:
+    families = text_string_to_metric_families(httpx.get(f"{url}/metrics").text)
+    name = "celestial_predictions_total"
+    return sum(s.value for family in families for s in family.samples if s.name == name)
 
 
 def test_container_stops_cleanly_on_sigterm(image: dict) -> None:

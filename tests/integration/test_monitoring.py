@@ -77,8 +77,7 @@ def test_live_metrics_add_up_across_two_workers(trained_model, held_out, tmp_pat
         with ThreadPoolExecutor(16) as pool:
             list(pool.map(lambda image: post(server.url, image), images * 3))
         sent = 3 * len(images)
-        time.sleep(0.5)
-        workers = {entry["request_id"] for entry in read_records(tmp_path / "records")}
+        workers = {entry["request_id"] for entry in wait_for_records(tmp_path / "records", sent)}
         files = list((tmp_path / "records").rglob("data.*.log"))
         scrapes = [
             {name: metric(server.url, name) for name in
@@ -100,8 +99,11 @@ def test_a_record_that_cannot_be_written_fails_no_request(trained_model, held_ou
     with serving(SERVICE, log=tmp_path / "server.log", env=env) as server:
         answers = [httpx.post(f"{server.url}/predict", files={"image": ("m.jpg", image)})
                    for _ in range(5)]  # fmt: skip
-        time.sleep(0.5)
-        failures = metric(server.url, "celestial_prediction_record_failures_total")
+        deadline = time.monotonic() + 10  # the record writer counts them as it fails
+        while (failures := metric(server.url, "celestial_prediction_record_failures_total")) < 5:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         predictions = metric(server.url, "celestial_predictions_total")
     assert [answer.status_code for answer in answers] == [200] * 5
     assert {answer.json()["prediction"] for answer in answers} == {"Mars"}
