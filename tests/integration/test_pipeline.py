@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from celestial.pipeline.shifts import KINDS
 from celestial.render import KNOWN_BODIES
 from celestial.store import export_tag
 from project import Project, make_project
@@ -50,7 +51,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, str]:
 def test_stages_write_their_outputs(trained: tuple[Project, str]) -> None:
     project, output = trained
     root = project.root
-    for stage in ("prepare", "train", "evaluate", "leave_out"):
+    for stage in ("prepare", "train", "evaluate", "leave_out", "shift_benchmark"):
         assert f"Running stage '{stage}'" in output
     report = json.loads((root / "data/prepared/report.json").read_text())
     assert report["classes"] == list(KNOWN_BODIES)
@@ -74,8 +75,18 @@ def test_metrics_and_plots_are_readable_by_dvc(trained: tuple[Project, str]) -> 
     left_out = [fold["left_out"].split(", ") for fold in novelty["folds"].values()]
     assert sorted(label for fold in left_out for label in fold) == sorted(KNOWN_BODIES)
 
+    shifts = metrics["reports/shifts/metrics.json"]["data"]
+    assert set(shifts["kinds"]) == set(KINDS)
+    # The clean row is the evaluate stage's test accuracy: the same images, model and path.
+    assert shifts["clean"]["accuracy"] == pytest.approx(figures["accuracy"], abs=1e-6)
+    for kind, scores in shifts["kinds"].items():
+        assert scores["silent_errors"] <= 1 - scores["accuracy"] + 1e-6, kind
+    worst = min(shifts["kinds"].values(), key=lambda scores: scores["accuracy"])
+    assert shifts["shifted"]["worst_accuracy"] == worst["accuracy"]
+
     plots = json.loads(project.run("dvc", "plots", "show", "--json"))["data"]
     assert set(plots) == {
+        "reports/shifts/plots/custom/shifts.json",
         "Loss",
         "Accuracy",
         "reports/evaluate/plots/sklearn/confusion_matrix.json",

@@ -110,6 +110,12 @@ class LeaveOutParams(_Section):
     folds: Annotated[int, Field(ge=2, le=20)]
 
 
+class ShiftParams(_Section):
+    """The shift_benchmark stage (kinds and severities: celestial.pipeline.shifts)."""
+
+    reports: Path
+
+
 class MonitoringParams(_Section):
     """The reference stage: the profile production is compared with, and the drift thresholds."""
 
@@ -134,6 +140,7 @@ class Params(_Section):
     train: TrainParams
     novelty: NoveltyParams
     leave_out: LeaveOutParams
+    shifts: ShiftParams
     monitoring: MonitoringParams
 
     @property
