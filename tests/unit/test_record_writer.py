@@ -18,6 +18,7 @@ from prometheus_client import REGISTRY
 from celestial.monitoring.records import read_records
 from celestial.serving import prediction_log
 from celestial.serving.prediction_log import PredictionLog
+from celestial.serving.record_files import JsonLinesMonitor
 from celestial.serving.record_writer import (
     Image,
     RecordWriter,
@@ -38,13 +39,20 @@ def records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """BentoML's monitoring set to the project's JSON lines under a folder of the test's."""
     monkeypatch.setattr(api, "_MONITOR_INSTANCES", {})  # BentoML caches monitors by name
     folder = tmp_path / "records"
-    configure(WriterConfig("m:1", 1.0, monitoring(folder), 0, "CelestialClassifier", "test"))
+    configure(config(folder))
     return folder
 
 
-def monitoring(folder: Path) -> dict:
-    return {"enabled": True, "type": "celestial.serving.record_files.JsonLinesMonitor",
-            "options": {"log_path": str(folder)}}  # fmt: skip
+def config(folder: Path) -> WriterConfig:
+    """A writer's configuration: BentoML's monitoring set to JSON lines under `folder`."""
+    monitoring = {"enabled": True, "type": JsonLinesMonitor.TYPE,
+                  "options": {"log_path": str(folder)}}  # fmt: skip
+    return WriterConfig("m:1", 1.0, [32, 32, 3], monitoring, 0, "CelestialClassifier", "test")
+
+
+def new_log(embedding_share: float) -> PredictionLog:
+    return PredictionLog(model_tag="m:1", threshold=1.0, input_shape=(32, 32, 3),
+                         embedding_share=embedding_share)  # fmt: skip
 
 
 def failures() -> float:
@@ -55,12 +63,11 @@ def test_the_writer_writes_a_record_per_image_with_its_request_s_ids(records: Pa
     embedding = np.arange(4, dtype=np.float32)
     requests = [
         Request(7, 0xABC, 0x1, 1_700_000_000.0, "predict",
-                [Image(PREDICTION, 64, 48, "JPEG", MODEL_INPUT, embedding)]),
+                [Image(PREDICTION, 64, 48, "JPEG", MODEL_INPUT.tobytes(), embedding)]),
         Request(8, 0xDEF, 0x2, 1_700_000_001.0, "predict_batch",
-                [Image(PREDICTION, 32, 32, "PNG", MODEL_INPUT, None)] * 2),
+                [Image(PREDICTION, 32, 32, "PNG", MODEL_INPUT.tobytes(), None)] * 2),
     ]  # fmt: skip
-    config = WriterConfig("m:1", 1.0, monitoring(records), 0, "CelestialClassifier", "test")
-    serve(io.BytesIO(pickle.dumps(requests)), RecordWriter(config))
+    serve(io.BytesIO(pickle.dumps(requests)), RecordWriter(config(records)))
     written = list(read_records(records))
     assert [(r["request_id"], r["trace_id"], r["image_index"]) for r in written] == [
         ("7", str(0xABC), 0), ("8", str(0xDEF), 0), ("8", str(0xDEF), 1)]  # fmt: skip
@@ -90,7 +97,9 @@ async def written(folder: Path, count: int, timeout: float = 20) -> list[dict]:
 
 def test_records_reach_a_real_writer_process_in_order(records: Path) -> None:
     async def run() -> list[dict]:
-        log = PredictionLog(model_tag="m:1", threshold=1.0, embedding_share=0.5)
+        log = PredictionLog(
+            model_tag="m:1", threshold=1.0, input_shape=(32, 32, 3), embedding_share=0.5
+        )
         for request_id in range(1, 51):
             note(log, request_id)
             await asyncio.sleep(0)  # a turn of the loop: the notes leave
@@ -112,7 +121,9 @@ def test_a_writer_that_falls_behind_loses_records_not_requests(
     before = failures()
 
     async def run() -> tuple[list[dict], float]:
-        log = PredictionLog(model_tag="m:1", threshold=1.0, embedding_share=0.0)
+        log = PredictionLog(
+            model_tag="m:1", threshold=1.0, input_shape=(32, 32, 3), embedding_share=0.0
+        )
         note(log, 1)
         await asyncio.sleep(0)
         assert len(await written(records, 1)) == 1
@@ -141,7 +152,9 @@ def test_a_writer_that_dies_is_started_again(
     before = failures()
 
     async def run() -> list[dict]:
-        log = PredictionLog(model_tag="m:1", threshold=1.0, embedding_share=0.0)
+        log = PredictionLog(
+            model_tag="m:1", threshold=1.0, input_shape=(32, 32, 3), embedding_share=0.0
+        )
         note(log, 1)
         await asyncio.sleep(0)
         assert len(await written(records, 1)) == 1
@@ -158,3 +171,20 @@ def test_a_writer_that_dies_is_started_again(
     found = asyncio.run(run())
     assert [int(r["request_id"]) for r in found] == [1, 3]
     assert failures() - before == 1
+
+
+def test_another_monitor_type_gets_each_request_s_ids_from_its_context(records: Path) -> None:
+    """BentoML's own default monitor (through Python logging) takes ids only from the context:
+    one cycle per request, each with its request's ids set."""
+    other = config(records)
+    other.monitoring["type"] = "default"
+    configure(other)
+    requests = [
+        Request(request_id, 0x100 + request_id, 0x1, 1_700_000_000.0, "predict",
+                [Image(PREDICTION, 32, 32, "PNG", MODEL_INPUT.tobytes(), None)])
+        for request_id in (21, 22)
+    ]  # fmt: skip
+    serve(io.BytesIO(pickle.dumps(requests)), RecordWriter(other))
+    written = list(read_records(records))
+    assert [(r["request_id"], r["trace_id"]) for r in written] == [
+        ("21", str(0x115)), ("22", str(0x116))]  # fmt: skip

@@ -50,11 +50,19 @@ PROJECT_PATH = str(Path(celestial.__file__).parent.parent)
 class PredictionLog:
     """Hands every classified image to the record writer (see the module's docstring)."""
 
-    def __init__(self, *, model_tag: str, threshold: float, embedding_share: float) -> None:
+    def __init__(
+        self,
+        *,
+        model_tag: str,
+        threshold: float,
+        input_shape: Sequence[int],
+        embedding_share: float,
+    ) -> None:
         self.embedding_share = embedding_share
         self._config = WriterConfig(
             model_tag=model_tag,
             threshold=threshold,
+            input_shape=list(input_shape),
             monitoring=dict(BentoMLContainer.config.monitoring.get()),
             worker_index=server_context.worker_index,
             bento_name=server_context.bento_name,
@@ -75,9 +83,10 @@ class PredictionLog:
         """Note one request's images; they leave for the writer on the loop's next turn, after
         this turn's responses."""
         span = trace.get_current_span().get_span_context()
+        share = self.embedding_share
         images = [
-            Image(prediction, item.width, item.height, item.format or "unknown", item.array,
-                  embedding if random.random() < self.embedding_share else None)
+            Image(prediction, item.width, item.height, item.format or "unknown",
+                  item.array.tobytes(), embedding if random.random() < share else None)
             for prediction, item, embedding in zip(predictions, prepared, embeddings, strict=True)
         ]  # fmt: skip
         self._notes.append(Request(trace_context.request_id, span.trace_id, span.span_id,

@@ -20,9 +20,15 @@ from bentoml._internal.monitoring.base import MonitorBase
 
 
 class JsonLinesMonitor(MonitorBase[Any]):
-    """BentoML's default monitor's files, written directly (see the module's docstring)."""
+    """BentoML's default monitor's files, written directly (see the module's docstring).
 
-    PRESERVED_COLUMNS = ("timestamp", "request_id", "trace_id")
+    A record's `request_id` and `trace_id` are those of the cycle's context, as BentoML's monitors
+    write them, unless the record brings its own as columns: then one cycle can hold several
+    requests' records.
+    """
+
+    TYPE = "celestial.serving.record_files.JsonLinesMonitor"  # its name in monitoring `type`
+    PRESERVED_COLUMNS = ("timestamp",)
 
     def __init__(self, name: str, log_path: str, **options: Any) -> None:
         super().__init__(name, **options)
@@ -44,11 +50,11 @@ class JsonLinesMonitor(MonitorBase[Any]):
     def export_data(self, datas: dict[str, deque[Any]]) -> None:
         if self._data is None:
             self._data = DailyFile(self._path("data"))
-        added = {
-            "timestamp": datetime.now().isoformat(),  # local time, as BentoML's monitor writes it
-            "request_id": str(trace_context.request_id),
-            "trace_id": str(trace_context.trace_id),
-        }
+        added = {"timestamp": datetime.now().isoformat()}  # local time, as BentoML's monitor
+        if "request_id" not in datas:
+            added["request_id"] = str(trace_context.request_id)
+        if "trace_id" not in datas:
+            added["trace_id"] = str(trace_context.trace_id)
         names = list(datas)
         rows = zip(*datas.values(), strict=True)  # every column holds one value per record
         self._data.write(

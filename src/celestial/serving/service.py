@@ -27,6 +27,7 @@ from celestial.serving.capture import Capturer
 from celestial.serving.error_responses import client_error
 from celestial.serving.openapi import DESCRIPTION, info
 from celestial.serving.prediction_log import PredictionLog
+from celestial.serving.record_files import JsonLinesMonitor
 from celestial.serving.schemas import ImageUpload, ModelMetadata, Prediction
 from celestial.serving.security import cors_config
 from celestial.serving.settings import serving_settings
@@ -50,7 +51,7 @@ routes = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     # Defaults for BentoML's monitoring, which BENTOML_CONFIG may override (e.g. type: otlp).
     monitoring={
         "enabled": settings.monitoring,
-        "type": "celestial.serving.record_files.JsonLinesMonitor",
+        "type": JsonLinesMonitor.TYPE,
         "options": {"log_path": settings.monitoring_dir},
     },
 )
@@ -157,6 +158,7 @@ def prediction_log(model_tag: str, classifier: Classifier) -> PredictionLog | No
     return PredictionLog(
         model_tag=model_tag,
         threshold=classifier.postprocess.novelty.threshold,
+        input_shape=classifier.input_shape,
         embedding_share=settings.embedding_share,
     )
 
