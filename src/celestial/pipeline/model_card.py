@@ -60,6 +60,7 @@ def record(dataset: str) -> dict:
         "data": params.paths.report_file,
         "evaluate": params.paths.eval_reports / "metrics.json",
         "leave_out": params.paths.leave_out_reports / "metrics.json",
+        "shifts": params.shifts.reports / "metrics.json",
     }
     missing = [str(path) for path in files.values() if not path.is_file()]
     if missing or not params.model_export.is_file():
@@ -85,7 +86,7 @@ def record(dataset: str) -> dict:
 
 def render(evidence: dict) -> str:
     """The model card's Markdown; a pure function of the evidence."""
-    sections = [_header, _data, _model, _results, _robustness, _novelty, _limits]
+    sections = [_header, _data, _model, _results, _robustness, _shifts, _novelty, _limits]
     return "\n".join(section(evidence) for section in sections)
 
 
@@ -177,6 +178,33 @@ Each seed is another split and another initialisation (`python -m celestial.pipe
 | **mean** | {mean["accuracy"]:.4f} | {mean["macro_f1"]:.4f} | {mean["ece"]:.4f} | {mean["seconds"]:.0f} s |
 | **worst** | {worst["accuracy"]:.4f} | {worst["macro_f1"]:.4f} | {worst["ece"]:.4f} | {worst["seconds"]:.0f} s |
 """  # noqa: E501
+
+
+def _shifts(e: dict) -> str:
+    shifts = e.get("shifts")
+    if not shifts:
+        return "## Under everyday shifts\n\nNot recorded (the `shift_benchmark` stage).\n"
+    rows = "\n".join(
+        _row(kind.replace("_", " "), f"{s['accuracy']:.1%}", f"{s['flagged']:.1%}",
+             f"{s['silent_errors']:.1%}")
+        for kind, s in {"clean (unchanged)": shifts["clean"], **shifts["kinds"]}.items()
+    )  # fmt: skip
+    summary = shifts["shifted"]
+    return f"""## Under everyday shifts
+
+The test images changed in ways a photo or an upload changes them, each at a moderate severity
+drawn per image, one a person still names at a glance (the `shift_benchmark` stage; kinds,
+severities and the reason for each in `celestial.pipeline.shifts`). Flagged: called out of
+distribution; silent errors: wrong and not flagged.
+
+| test images | accuracy | flagged | silent errors |
+| --- | --- | --- | --- |
+{rows}
+
+Over the eleven kinds: mean accuracy **{summary["mean_accuracy"]:.1%}**, worst
+{summary["worst_accuracy"]:.1%} ({summary["worst_kind"].replace("_", " ")}); on average
+{summary["mean_flagged"]:.1%} flagged; at most {summary["max_silent_errors"]:.1%} silent errors.
+"""
 
 
 def _novelty(e: dict) -> str:
