@@ -188,3 +188,10 @@ def test_another_monitor_type_gets_each_request_s_ids_from_its_context(records: 
     written = list(read_records(records))
     assert [(r["request_id"], r["trace_id"]) for r in written] == [
         ("21", str(0x115)), ("22", str(0x116))]  # fmt: skip
+
+
+def test_an_input_cut_inside_a_hand_over_ends_the_writer_quietly(records: Path) -> None:
+    image = Image(PREDICTION, 32, 32, "PNG", MODEL_INPUT.tobytes(), None)
+    whole = pickle.dumps([Request(31, 0x1, 0x1, 1_700_000_000.0, "predict", [image])])
+    serve(io.BytesIO(whole + whole[: len(whole) // 2]), RecordWriter(config(records)))
+    assert [r["request_id"] for r in read_records(records)] == ["31"]

@@ -177,6 +177,9 @@ class PredictionLog:
         deadline = time.monotonic() + timeout
         while self._backlog and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
+        if self._backlog:
+            asyncio.get_running_loop().remove_writer(self._fd)
+            self._lose(self._backlog_images, "the record writer did not read them in time")
         self._writer.stdin.close()  # the writer writes what it has and exits
         while self._writer.poll() is None and time.monotonic() < deadline:
             await asyncio.sleep(0.02)

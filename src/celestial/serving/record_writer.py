@@ -230,6 +230,9 @@ def serve(stream: BinaryIO, writer: RecordWriter) -> None:
             requests: list[Request] = pickle.load(stream)
         except EOFError:
             return
+        except pickle.UnpicklingError:  # the worker stopped in the middle of a hand-over
+            log.warning("the input ended inside a hand-over; its records are lost")
+            return
         writer.write(requests)
 
 
