@@ -4,8 +4,10 @@
 
 After a warm-up under the same load, wrk drives /predict (12 clients) and /predict_batch (4
 clients, 8 images a request) together, in slices; the server's resident memory (all its
-processes) is sampled between slices. Printed as a table, written as JSON. The run fails (exit 1)
-on any error or when memory grew by more than --max-growth from the end of warm-up to the end.
+processes) is sampled between slices. At the end, the live metrics say how many images the record
+writer counted and how many records it lost. Printed as a table, written as JSON. The run fails
+(exit 1) on any error, on any record lost, or when memory grew by more than --max-growth from the
+end of warm-up to the end.
 """
 
 import argparse
@@ -13,10 +15,13 @@ import json
 import sys
 import tempfile
 import threading
+import time
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
 import bench
+from prometheus_client.parser import text_string_to_metric_families
 
 from celestial.serving.server_process import Server, serving
 
@@ -37,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         bodies = bench.request_bodies(Path(scratch), batch_images=8)
         with serving(args.target, log=Path(scratch) / "server.log", env=env) as server:
-            drive(server, bodies, args.warmup_seconds)
+            warm_up = drive(server, bodies, args.warmup_seconds)
             baseline = server.rss_bytes()
             slices = []
             for number in range(max(1, round(args.minutes * 60 / SLICE_SECONDS))):
@@ -46,13 +51,36 @@ def main(argv: Sequence[str] | None = None) -> None:
                     {"slice": number + 1, **figures, "rss_mb": server.rss_bytes() / 2**20}
                 )
                 print(_row(slices[-1]), flush=True)
+            records = recorded(server.url)
 
     report = summarise(slices, baseline / 2**20, args.max_growth)
+    sent = warm_up["images"] + report["images"]
+    # wrk counts the responses it read: images still in flight when a slice ends are classified
+    # and recorded too, so the writer may count a few more than were counted as sent.
+    report["records"] = {"images_sent": sent, **records}
+    report["passed"] = report["passed"] and records["lost"] == 0 and records["counted"] >= sent
     print(json.dumps({k: v for k, v in report.items() if k != "slices"}, indent=2))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     if not report["passed"]:
         sys.exit(1)
+
+
+def recorded(url: str, settle_seconds: float = 10) -> dict:
+    """Images the record writer counted (celestial_predictions_total) and records it lost, once
+    its count has stopped growing (it writes after the responses)."""
+    counted, deadline = -1.0, time.monotonic() + settle_seconds
+    while True:
+        with urllib.request.urlopen(f"{url}/metrics") as response:
+            families = list(text_string_to_metric_families(response.read().decode()))
+        totals: dict[str, float] = {}
+        for sample in (sample for family in families for sample in family.samples):
+            totals[sample.name] = totals.get(sample.name, 0.0) + sample.value
+        previous, counted = counted, totals.get("celestial_predictions_total", 0.0)
+        if counted == previous or time.monotonic() > deadline:
+            lost = totals.get("celestial_prediction_record_failures_total", 0.0)
+            return {"counted": int(counted), "lost": int(lost)}
+        time.sleep(1)
 
 
 def drive(server: Server, bodies: dict[int, Path], seconds: float) -> dict:

@@ -1,4 +1,5 @@
-"""A short soak run (make soak runs five minutes): no errors, and no memory growth over 10 %."""
+"""A short soak run (make soak runs five minutes): no errors, no record lost, and no memory growth
+over 10 %."""
 
 import json
 import os
@@ -29,3 +30,6 @@ def test_short_soak(trained_model, tmp_path: Path) -> None:
     assert figures["images"] > 0
     assert figures["rss_growth"] <= 0.10
     assert len(figures["slices"]) == 3
+    records = figures["records"]
+    assert records["lost"] == 0
+    assert records["counted"] >= records["images_sent"] > 0, "every image classified is counted"
