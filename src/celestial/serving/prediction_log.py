@@ -85,8 +85,8 @@ class PredictionLog:
         span = trace.get_current_span().get_span_context()
         share = self.embedding_share
         images = [
-            Image(prediction, item.width, item.height, item.format or "unknown",
-                  item.array.tobytes(), embedding if random.random() < share else None)
+            Image(prediction, item.width, item.height, item.format, item.array.tobytes(),
+                  embedding if random.random() < share else None)
             for prediction, item, embedding in zip(predictions, prepared, embeddings, strict=True)
         ]  # fmt: skip
         self._notes.append(Request(trace_context.request_id, span.trace_id, span.span_id,
@@ -120,15 +120,19 @@ class PredictionLog:
         """The pipe has room again: write what waits."""
         written = self._write(self._backlog)
         if written is None:
-            asyncio.get_running_loop().remove_writer(self._fd)
-            self._lose(self._backlog_images, "the record writer closed its input")
-            self._backlog.clear()
-            self._backlog_images = 0
+            self._drop_backlog("the record writer closed its input")
             return
         del self._backlog[:written]
-        if not self._backlog:
-            asyncio.get_running_loop().remove_writer(self._fd)
-            self._backlog_images = 0
+        if not self._backlog:  # all written: stop watching the pipe
+            self._drop_backlog("")
+
+    def _drop_backlog(self, reason: str) -> None:
+        """Stop waiting for room in the pipe; what still waits is lost, for `reason`."""
+        asyncio.get_running_loop().remove_writer(self._fd)
+        if self._backlog:
+            self._lose(self._backlog_images, reason)
+        self._backlog.clear()
+        self._backlog_images = 0
 
     def _write(self, data: bytes | bytearray) -> int | None:
         """Bytes written (0 when the pipe is full), or None when the writer is gone."""
@@ -161,12 +165,9 @@ class PredictionLog:
         if time.monotonic() - self._started < RESTART_SECONDS:
             return False
         log.error("the record writer exited with %s; starting it again", self._writer.poll())
-        asyncio.get_running_loop().remove_writer(self._fd)
+        # The rest of a hand-over cut in two would garble the new writer's input.
+        self._drop_backlog("the record writer exited before reading them")
         self._writer.stdin.close()
-        if self._backlog_images:  # the rest of a request cut in two would garble the new writer's
-            self._lose(self._backlog_images, "the record writer exited before reading them")
-        self._backlog.clear()
-        self._backlog_images = 0
         self._start_writer()
         return True
 
@@ -177,9 +178,7 @@ class PredictionLog:
         deadline = time.monotonic() + timeout
         while self._backlog and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
-        if self._backlog:
-            asyncio.get_running_loop().remove_writer(self._fd)
-            self._lose(self._backlog_images, "the record writer did not read them in time")
+        self._drop_backlog("the record writer did not read them in time")
         self._writer.stdin.close()  # the writer writes what it has and exits
         while self._writer.poll() is None and time.monotonic() < deadline:
             await asyncio.sleep(0.02)

@@ -82,7 +82,7 @@ class Image(NamedTuple):
     prediction: PredictionDict
     width: int  # as uploaded
     height: int
-    format: str
+    format: str | None
     model_input: bytes  # the model's input (uint8, WriterConfig.input_shape): the tone facts
     embedding: np.ndarray | None  # None when not sampled
 
