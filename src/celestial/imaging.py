@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from celestial.errors import UserError
@@ -20,6 +21,8 @@ SUPPORTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF"})
 # A huge, flat PNG is small on the wire and takes gigabytes to decode: the limit is on pixels.
 DEFAULT_MAX_PIXELS = 40_000_000
 URL_SCHEMES = (b"http://", b"https://")
+# Space is black: transparency is flattened onto it.
+BACKGROUND = (0, 0, 0)
 
 
 class ImageError(UserError):
@@ -102,3 +105,24 @@ def _too_large(pixels: int | None, max_pixels: int, dimensions: str = "") -> str
 def _pixels_in(message: str) -> int | None:
     found = re.search(r"\((\d+) pixels\)", message)
     return int(found.group(1)) if found else None
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Any Pillow mode -> 8-bit RGB; transparency becomes background, 16-bit data is rescaled."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        image = _to_8bit(image)
+    if image.mode == "P":
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", image.size, BACKGROUND)
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _to_8bit(image: Image.Image) -> Image.Image:
+    """Scale 16-bit (0..65535) or float (0..1) single-channel data to 0..255."""
+    values = np.asarray(image, dtype=np.float64)
+    top = 1.0 if image.mode == "F" else 65535.0
+    return Image.fromarray(np.clip(values / top * 255.0, 0, 255).round().astype(np.uint8), "L")

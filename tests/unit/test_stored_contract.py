@@ -18,6 +18,7 @@ from celestial.preprocessing import Postprocessor, Preprocessor
 
 STORED_PATHS = {
     "celestial.preprocessing.Preprocessor",
+    "celestial.framing.Locator",
     "celestial.preprocessing.Postprocessor",
     "celestial.novelty.NoveltyScorer",
 }

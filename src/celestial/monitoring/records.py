@@ -13,15 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from celestial.preprocessing import PredictionDict
+from celestial.preprocessing import PredictionDict, Tone
 
 # Compared between the reference and a window of production records.
 NUMERICAL = ("top_probability", "entropy", "novelty", "brightness", "contrast", "width", "height")
 CATEGORICAL = ("prediction", "format", "in_distribution")
 IMAGE_NUMBERS = ("width", "height", "brightness", "contrast")
 EMBEDDING = "embedding"
-# Pillow's "L" weights (ITU-R 601-2): luminance as Pillow computes it from RGB.
-LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,26 +33,15 @@ class ImageFacts:
     contrast: float  # standard deviation of the luminance
 
 
-def image_facts(width: int, height: int, format: str | None, model_input: np.ndarray) -> ImageFacts:
-    """Size and format as uploaded; tone from the model's input, where it holds the upload.
-
-    The model's input is the upload padded to a square with black and resized (Preprocessor), so
-    it is already a small copy, and measuring it costs no decoding or resampling. Its central
-    square, as wide as the upload's shorter side and a pixel in from it (the resampled edge),
-    holds the upload whichever way EXIF turns it, and never the padding.
-    """
-    side = model_input.shape[0]
-    inner = side if width == height else max(1, side * min(width, height) // max(width, height) - 2)
-    start = (side - inner) // 2
-    tone = model_input[start : start + inner, start : start + inner].reshape(-1, 3) @ LUMA
-    mean = float(tone.sum()) / tone.size
-    variance = max(0.0, float(tone @ tone) / tone.size - mean * mean)
+def image_facts(width: int, height: int, format: str | None, tone: Tone) -> ImageFacts:
+    """Size and format as uploaded; tone as `Preprocessor.with_tone` measured it on the upload
+    (the model's input is normalised and shows neither)."""
     return ImageFacts(
         width=width,
         height=height,
         format=format or "unknown",
-        brightness=round(mean / 255, 4),
-        contrast=round(math.sqrt(variance) / 255, 4),
+        brightness=round(tone.brightness, 4),
+        contrast=round(tone.contrast, 4),
     )
 
 

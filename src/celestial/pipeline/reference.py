@@ -73,10 +73,11 @@ def records_of(samples: Sequence[Sample], classifier: Classifier) -> list[dict]:
     records = []
     for start in range(0, len(samples), BATCH):
         images = [open_image(sample.path) for sample in samples[start : start + BATCH]]
-        arrays = [classifier.preprocess(image) for image in images]
-        results = classifier.predict_with_embeddings(arrays)
-        for image, array, (prediction, embedding) in zip(images, arrays, results, strict=True):
-            records.append({**record(prediction, image_facts(*image.size, image.format, array)),
+        prepared = [classifier.preprocess.with_tone(image) for image in images]
+        results = classifier.predict_with_embeddings([array for array, _ in prepared])
+        for image, (_, tone), result in zip(images, prepared, results, strict=True):
+            prediction, embedding = result
+            records.append({**record(prediction, image_facts(*image.size, image.format, tone)),
                             EMBEDDING: embedding_field(embedding)})  # fmt: skip
     return records
 

@@ -55,14 +55,12 @@ class PredictionLog:
         *,
         model_tag: str,
         threshold: float,
-        input_shape: Sequence[int],
         embedding_share: float,
     ) -> None:
         self.embedding_share = embedding_share
         self._config = WriterConfig(
             model_tag=model_tag,
             threshold=threshold,
-            input_shape=list(input_shape),
             monitoring=dict(BentoMLContainer.config.monitoring.get()),
             worker_index=server_context.worker_index,
             bento_name=server_context.bento_name,
@@ -85,7 +83,7 @@ class PredictionLog:
         span = trace.get_current_span().get_span_context()
         share = self.embedding_share
         images = [
-            Image(prediction, item.width, item.height, item.format, item.array.tobytes(),
+            Image(prediction, item.width, item.height, item.format, item.tone,
                   embedding if random.random() < share else None)
             for prediction, item, embedding in zip(predictions, prepared, embeddings, strict=True)
         ]  # fmt: skip

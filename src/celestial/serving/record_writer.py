@@ -40,7 +40,7 @@ from celestial.monitoring.records import (
     image_facts,
     record,
 )
-from celestial.preprocessing import PredictionDict
+from celestial.preprocessing import PredictionDict, Tone
 from celestial.serving.record_files import JsonLinesMonitor
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ class Image(NamedTuple):
     width: int  # as uploaded
     height: int
     format: str | None
-    model_input: bytes  # the model's input (uint8, WriterConfig.input_shape): the tone facts
+    tone: Tone  # as uploaded, before preprocessing normalised it
     embedding: np.ndarray | None  # None when not sampled
 
 
@@ -104,7 +104,6 @@ class WriterConfig:
 
     model_tag: str
     threshold: float  # the model's novelty threshold
-    input_shape: list[int]  # the model's input, (height, width, channels)
     monitoring: dict[str, Any]  # BentoML's monitoring configuration, as the worker resolved it
     worker_index: int | None
     bento_name: str
@@ -130,7 +129,6 @@ class RecordWriter:
     def __init__(self, config: WriterConfig) -> None:
         self.model_tag = config.model_tag
         self.threshold = config.threshold
-        self.input_shape = tuple(config.input_shape)
         self.ids_as_columns = config.monitoring.get("type") == JsonLinesMonitor.TYPE
         self.monitor: Any = None  # BentoML's monitor, made by the first cycle
 
@@ -152,8 +150,7 @@ class RecordWriter:
         time = datetime.fromtimestamp(request.time, UTC).isoformat(timespec="milliseconds")
         rows = []
         for index, image in enumerate(request.images):
-            model_input = np.frombuffer(image.model_input, np.uint8).reshape(self.input_shape)
-            facts = image_facts(image.width, image.height, image.format, model_input)
+            facts = image_facts(image.width, image.height, image.format, image.tone)
             entry = record(image.prediction, facts)
             self._count(entry)
             # Every row has every field (the monitor takes columns); unsampled: a null embedding.

@@ -14,7 +14,7 @@ ImageUpload = Annotated[
     Path,
     Field(
         description="An image file: JPEG or PNG (WebP, GIF, BMP and TIFF work too). "
-        "Any size up to the request and pixel limits; it is padded to a square and resized."
+        "Any size up to the request and pixel limits; the body is located, framed and resized."
     ),
 ]
 

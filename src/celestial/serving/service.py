@@ -158,7 +158,6 @@ def prediction_log(model_tag: str, classifier: Classifier) -> PredictionLog | No
     return PredictionLog(
         model_tag=model_tag,
         threshold=classifier.postprocess.novelty.threshold,
-        input_shape=classifier.input_shape,
         embedding_share=settings.embedding_share,
     )
 

@@ -4,7 +4,7 @@
 parsing safe for untrusted clients.
 """
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +21,7 @@ from starlette.requests import Request
 
 from celestial.imaging import ImageError, decode, identify
 from celestial.monitoring.records import ImageFacts, image_facts
+from celestial.preprocessing import Preprocessor, Tone
 from celestial.serving.capture import Original
 from celestial.serving.error_responses import client_error, image_error
 from celestial.serving.settings import ServingSettings
@@ -41,6 +42,7 @@ class Prepared:
     sent (for capture)."""
 
     array: np.ndarray
+    tone: Tone  # measured by the preprocessing on the upload
     width: int
     height: int
     format: str | None
@@ -48,7 +50,7 @@ class Prepared:
 
     def facts(self) -> ImageFacts:
         """What the upload looks like (a prediction record's facts)."""
-        return image_facts(self.width, self.height, self.format, self.array)
+        return image_facts(self.width, self.height, self.format, self.tone)
 
 
 class Preparer:
@@ -61,7 +63,7 @@ class Preparer:
 
     def __init__(
         self,
-        preprocess: Callable[[Image.Image], np.ndarray],
+        preprocess: Preprocessor,
         *,
         max_pixels: int,
         inline_max_pixels: int,
@@ -76,9 +78,7 @@ class Preparer:
         self._limiter: anyio.CapacityLimiter | None = None  # made on the loop, on first use
 
     @classmethod
-    def from_settings(
-        cls, preprocess: Callable[[Image.Image], np.ndarray], settings: ServingSettings
-    ) -> "Preparer":
+    def from_settings(cls, preprocess: Preprocessor, settings: ServingSettings) -> "Preparer":
         """A Preparer with this server's limits."""
         return cls(
             preprocess,
@@ -118,7 +118,8 @@ class Preparer:
             original = Original(data, image.format or "unknown", image.width, image.height)
         format = image.format  # decoding may drop it
         image = decode(image)
-        return Prepared(self.preprocess(image), image.width, image.height, format, original)
+        array, tone = self.preprocess.with_tone(image)
+        return Prepared(array, tone, image.width, image.height, format, original)
 
     def _pool(self) -> anyio.CapacityLimiter:
         if self._limiter is None:
