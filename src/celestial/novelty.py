@@ -1,59 +1,59 @@
-"""Novelty: how unlike the training images an image is, and a threshold that flags it.
+"""Novelty: how unlike the known bodies an image is, and a threshold that flags it.
 
 The score is the Mahalanobis distance from an image's embedding (the model's penultimate layer) to
-the nearest class centre, in units of the classes' shared spread. A classifier is confidently
-wrong on what it never saw, its embedding much less so: this score separated left-out classes far
-better than the softmax probability or the energy score (docs/model-card.md; the leave_out stage
-re-measures it). The threshold keeps a chosen fraction (`novelty.keep`) of held-out known images
-in distribution.
+the nearest class, each class with its own centre and spread. A classifier is confidently wrong on
+what it never saw, its embedding much less so: the leave_out stage measures how well the score
+separates bodies the model never learnt (docs/model-card.md).
+
+It is fitted on the training images and on changed versions of them (the augmentation training
+uses), and its threshold keeps `novelty.keep` of changed held-out images: a body darker, smaller
+or blurred is still a known body and must not be flagged. A spread per class keeps each class's
+tight directions tight: with one spread shared by all, the Moon's cloud would inherit Jupiter's
+and a Mercury never learnt would sit inside it.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-# Shrinks the covariance towards a multiple of the identity: embeddings from ReLU units have
-# dimensions that never vary (dead units), which would make the covariance singular.
+# Shrinks each covariance towards a multiple of the identity: embeddings from ReLU units have
+# dimensions that never vary (dead units), which would make a covariance singular.
 SHRINKAGE = 1e-3
 
 
 @dataclass(frozen=True, eq=False)
 class NoveltyScorer:
-    """Mahalanobis distance to the nearest class centre, and the threshold that flags novelty.
+    """The smallest over classes c of |(x - centre_c) W_c|, with W_c W_c^T the inverse of class
+    c's covariance, and the threshold above which an image is flagged."""
 
-    Stored whitened: with W such that W W^T is the inverse of the shared covariance, the
-    Mahalanobis distance is the Euclidean distance after multiplying by W, so scoring a batch
-    takes two matrix products instead of a quadratic form per image and class.
-    """
-
-    whitening: np.ndarray  # (dimensions, dimensions)
-    centres: np.ndarray  # class centres, whitened: (classes, dimensions)
+    whitenings: np.ndarray  # (classes, dimensions, dimensions)
+    centres: np.ndarray  # (classes, dimensions)
     threshold: float = float("inf")
 
     def scores(self, embeddings: np.ndarray) -> np.ndarray:
-        """Embeddings (n, dimensions) -> novelty (n,): higher is less like the training data."""
-        points = embeddings.astype(np.float64) @ self.whitening
-        squared = (
-            (points**2).sum(axis=1, keepdims=True)
-            - 2 * points @ self.centres.T
-            + (self.centres**2).sum(axis=1)
-        )  # (n, classes): |p - c|^2 expanded
-        return np.sqrt(np.maximum(squared.min(axis=1), 0.0))
+        """Embeddings (n, dimensions) -> novelty (n,): higher is less like the known bodies."""
+        differences = embeddings.astype(np.float64)[None] - self.centres[:, None]  # (c, n, d)
+        whitened = np.matmul(differences, self.whitenings)
+        return np.sqrt(np.einsum("cnd,cnd->cn", whitened, whitened).min(axis=0))
 
     def calibrated(self, embeddings: np.ndarray, *, keep: float) -> "NoveltyScorer":
         """The same scorer with the threshold that keeps `keep` of these known images."""
         threshold = float(np.quantile(self.scores(embeddings), keep))
-        return NoveltyScorer(self.whitening, self.centres, threshold)
+        return NoveltyScorer(self.whitenings, self.centres, threshold)
 
 
 def fit_novelty(embeddings: np.ndarray, targets: np.ndarray, num_classes: int) -> NoveltyScorer:
-    """Class centres and the shared (tied) covariance of the training embeddings."""
+    """Each class's centre and (shrunk) covariance of these embeddings."""
     embeddings = embeddings.astype(np.float64)
-    means = np.stack([embeddings[targets == c].mean(axis=0) for c in range(num_classes)])
-    centred = embeddings - means[targets]
-    covariance = centred.T @ centred / len(embeddings)
-    dimensions = covariance.shape[0]
-    scale = max(np.trace(covariance) / dimensions, np.finfo(np.float64).tiny)
-    covariance += SHRINKAGE * scale * np.eye(dimensions)
-    whitening = np.linalg.cholesky(np.linalg.inv(covariance))
-    return NoveltyScorer(whitening=whitening, centres=means @ whitening)
+    centres, whitenings = [], []
+    for label in range(num_classes):
+        points = embeddings[targets == label]
+        centre = points.mean(axis=0)
+        centred = points - centre
+        covariance = centred.T @ centred / len(points)
+        dimensions = covariance.shape[0]
+        scale = max(np.trace(covariance) / dimensions, np.finfo(np.float64).tiny)
+        covariance += SHRINKAGE * scale * np.eye(dimensions)
+        centres.append(centre)
+        whitenings.append(np.linalg.cholesky(np.linalg.inv(covariance)))
+    return NoveltyScorer(whitenings=np.stack(whitenings), centres=np.stack(centres))

@@ -21,7 +21,7 @@ LEARNABLE = {
     "base": {"image_size": 32},
     "render": {"images_per_class": 20, "image_size": 64},
     "train": {"epochs": 12, "filters": [8, 16], "dense_units": 16, "batch_size": 16,
-              "learning_rate": 0.01, "patience": 12},
+              "learning_rate": 0.01},
 }  # fmt: skip
 
 # Read in the project's own store, from a fresh process, as a user would.
@@ -83,6 +83,14 @@ def test_metrics_and_plots_are_readable_by_dvc(trained: tuple[Project, str]) -> 
         assert scores["silent_errors"] <= 1 - scores["accuracy"] + 1e-6, kind
     worst = min(shifts["kinds"].values(), key=lambda scores: scores["accuracy"])
     assert shifts["shifted"]["worst_accuracy"] == worst["accuracy"]
+    # Robust: framing, exposure normalisation and augmentation keep every everyday shift close to
+    # the clean accuracy, even for this small model, and do not flag it. (The previous recipe,
+    # padding and Keras augmentation, on this same run: clean 57 %, shifted mean 49 %, low
+    # contrast 20 %, 17 % flagged.) One test image is 1/30 of a kind's accuracy.
+    clean = shifts["clean"]["accuracy"]
+    assert shifts["shifted"]["mean_accuracy"] >= clean - 0.05, shifts["shifted"]
+    assert shifts["shifted"]["worst_accuracy"] >= clean - 0.2, shifts["shifted"]
+    assert shifts["shifted"]["mean_flagged"] <= 0.1, "shifted known bodies are not novel"
 
     plots = json.loads(project.run("dvc", "plots", "show", "--json"))["data"]
     assert set(plots) == {

@@ -11,7 +11,9 @@ from conftest import TINY_TRAINING, project_params
 @pytest.fixture(scope="module")
 def networks():
     params = project_params(TINY_TRAINING)
-    return build_model(num_classes=4, image_size=32, params=params.train, seed=0)
+    return build_model(
+        num_classes=4, image_size=32, params=params.train, seed=0, steps_per_epoch=10
+    )
 
 
 def test_serving_model_shares_the_training_weights(networks) -> None:

@@ -29,22 +29,31 @@ def test_known_points_score_low_and_far_points_high() -> None:
 def test_scores_are_mahalanobis_distances_to_the_nearest_centre() -> None:
     embeddings, targets = clusters(200)
     scorer = fit_novelty(embeddings, targets, num_classes=3)
-    means = np.stack([embeddings[targets == c].mean(axis=0) for c in range(3)])
-    centred = embeddings - means[targets]
-    covariance = centred.T @ centred / len(embeddings)
-    covariance += 1e-3 * np.trace(covariance) / 4 * np.eye(4)
-    precision = np.linalg.inv(covariance)
+    precisions, means = [], []
+    for c in range(3):
+        points = embeddings[targets == c]
+        covariance = np.cov(points, rowvar=False, bias=True)
+        covariance += 1e-3 * np.trace(covariance) / 4 * np.eye(4)
+        precisions.append(np.linalg.inv(covariance))
+        means.append(points.mean(axis=0))
     points = rng.normal(size=(20, 4)) * 5
-    direct = [min(np.sqrt((p - m) @ precision @ (p - m)) for m in means) for p in points]
+    direct = [
+        min(np.sqrt((p - m) @ q @ (p - m)) for m, q in zip(means, precisions, strict=True))
+        for p in points
+    ]
     assert np.allclose(scorer.scores(points), direct)
 
 
-def test_distance_follows_the_shared_spread() -> None:
+def test_distance_follows_each_class_own_spread() -> None:
     embeddings, targets = clusters(500)
+    embeddings[targets == 1] = CENTRES[1] + (embeddings[targets == 1] - CENTRES[1]) * 0.25
     scorer = fit_novelty(embeddings, targets, num_classes=3)
     along_stretch, across = scorer.scores(np.array([[0, 0, 0, 4.0], [0, 0, 4.0, 0]]))
     assert along_stretch == pytest.approx(1.0, abs=0.15)  # one standard deviation (4) away
     assert across == pytest.approx(4.0, abs=0.5)  # four standard deviations (1) away
+    # Class 1 is four times tighter: the same step away from it is four times as far.
+    tight = scorer.scores(np.array([[6.0, 0, 1.0, 0]]))[0]
+    assert tight == pytest.approx(4.0, abs=0.5)
 
 
 def test_threshold_keeps_the_chosen_share_of_known_images() -> None:

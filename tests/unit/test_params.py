@@ -46,7 +46,11 @@ def test_settings_are_frozen() -> None:
         ({"base__seed": None}, r"base\.seed: Field required"),
         ({"prepare__val_fraction": 0.5, "prepare__test_fraction": 0.5}, r"leave images for"),
         ({"base__model_name": "My Model"}, r"base\.model_name: String should match"),
-        ({"train__augment__rotation": 2}, r"train\.augment\.rotation"),
+        ({"train__augment__changes__jpeg__range": [30, 6]}, r"train\.augment\.changes\.jpeg"),
+        (
+            {"train__augment__changes__rotated": {"probability": 1, "range": [0, 1]}},
+            r"unknown kinds",
+        ),
         ({"novelty__keep": 1.5}, r"novelty\.keep: Input should be less than 1"),
         ({"leave_out__folds": 1}, r"leave_out\.folds: Input should be greater than or equal to 2"),
     ],

@@ -138,7 +138,9 @@ def test_same_image_same_array() -> None:
 
 # Two classes at 0 and 10 on the first of two embedding dimensions, unit spread, threshold 3.
 NOVELTY = NoveltyScorer(
-    whitening=np.eye(2), centres=np.array([[0.0, 0.0], [10.0, 0.0]]), threshold=3
+    whitenings=np.stack([np.eye(2), np.eye(2)]),
+    centres=np.array([[0.0, 0.0], [10.0, 0.0]]),
+    threshold=3,
 )
 
 

@@ -3,9 +3,11 @@ strength drawn from its band, the same way for the same seed."""
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from celestial.pipeline.shifts import KINDS, SEVERITY, shift, shifted_set
+from celestial.preprocessing import Preprocessor
+from celestial.render import KNOWN_BODIES, render_body
 
 
 def disc(size: int = 128, colour=(200, 120, 60)) -> Image.Image:
@@ -73,3 +75,30 @@ def test_a_set_is_the_same_for_the_same_seed_and_differs_per_image() -> None:
 def test_an_unknown_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown shift 'sepia'"):
         shift(disc(), "sepia", np.random.default_rng(0))
+
+
+# The shifts preprocessing undoes, and how close to the unshifted input it must bring each: mean
+# absolute difference of the model's input, as a share of what plain padding and resizing leaves.
+UNDONE = {"darker": 0.2, "brighter": 0.5, "low_contrast": 0.2, "smaller": 0.35, "off_centre": 0.45}
+
+
+@pytest.mark.parametrize("kind", sorted(UNDONE))
+def test_preprocessing_undoes_the_shifts_it_can(kind: str) -> None:
+    """Framing and exposure normalisation bring a shifted render's model input back close to the
+    unshifted one's; plain padding and resizing (the model's input before) leaves it far."""
+    framed, padded = Preprocessor(image_size=48), _padded(48)
+    ours, plain = [], []
+    for index, body in enumerate(KNOWN_BODIES):
+        image = render_body(body, np.random.default_rng([7, index]), size=128)
+        changed = shift(image, kind, np.random.default_rng([8, index]))
+        ours.append(_distance(framed, image, changed))
+        plain.append(_distance(padded, image, changed))
+    assert np.mean(ours) < UNDONE[kind] * np.mean(plain), (np.mean(ours), np.mean(plain))
+
+
+def _padded(size: int):
+    return lambda image: np.asarray(ImageOps.pad(image.convert("RGB"), (size, size)))
+
+
+def _distance(preprocess, image: Image.Image, changed: Image.Image) -> float:
+    return float(np.abs(preprocess(image).astype(float) - preprocess(changed)).mean())

@@ -19,7 +19,6 @@ from celestial.pipeline.dataset import Sample, labels_of, read_split
 from celestial.pipeline.metrics import novelty_auroc
 from celestial.pipeline.params import Params, load_params
 from celestial.pipeline.recipe import load_for_labels, train_classifier
-from celestial.preprocessing import Preprocessor
 
 log = logging.getLogger(__name__)
 
@@ -85,11 +84,8 @@ def score_fold(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Novelty / threshold for the known classes' test images and for every left-out image."""
     known_labels = tuple(label for label in labels if label not in left_out)
-    preprocess = Preprocessor(image_size=params.base.image_size)
-    train = load_for_labels(splits["train"], known_labels, preprocess)
-    val = load_for_labels(splits["val"], known_labels, preprocess)
-    trained = train_classifier(train, val, known_labels, params, verbose=0)
-    novelty = trained.postprocess.novelty
+    trained = train_classifier(splits["train"], splits["val"], known_labels, params, verbose=0)
+    novelty, preprocess = trained.postprocess.novelty, trained.preprocess
     classifier = trained.classifier()
 
     known_test, _ = load_for_labels(splits["test"], known_labels, preprocess)

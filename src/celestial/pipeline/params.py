@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from celestial.errors import UserError
+from celestial.pipeline.shifts import KINDS
 
 PARAMS_FILE = Path("params.yaml")
 
@@ -76,32 +77,66 @@ class PrepareParams(_Section):
         return self
 
 
-class AugmentParams(_Section):
-    """Random changes applied to training images only (Keras layers, inactive at inference)."""
+class ChangeParams(_Section):
+    """One kind of change in augmentation: how often, and the band its strength is drawn from
+    (the units of `celestial.pipeline.shifts.SEVERITY`)."""
 
-    flip: bool
-    rotation: Annotated[float, Field(ge=0, le=0.5)]
-    zoom: Annotated[float, Field(ge=0, lt=1)]
-    contrast: Annotated[float, Field(ge=0, lt=1)]
+    probability: Annotated[float, Field(ge=0, le=1)]
+    range: tuple[float, float]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "ChangeParams":
+        if self.range[0] > self.range[1]:
+            raise ValueError("range must be [low, high] with low <= high")
+        return self
+
+
+class AugmentParams(_Section):
+    """How the training images are changed at random before preprocessing (pipeline/augment.py).
+
+    Each training image gets `copies` changed versions; each epoch trains on one of them in turn.
+    Every version is turned and mirrored at random; `unchanged` of them stop there; the rest get
+    each kind of change with its own probability, several possibly combined."""
+
+    copies: PositiveInt
+    unchanged: Annotated[float, Field(ge=0, le=1)]
+    changes: dict[str, ChangeParams]
+
+    @model_validator(mode="after")
+    def _known_kinds(self) -> "AugmentParams":
+        kinds = [kind for kind in KINDS if kind != "rotated"]  # every version is turned anyway
+        if unknown := sorted(set(self.changes) - set(kinds)):
+            raise ValueError(f"unknown kinds {unknown}; expected some of {', '.join(kinds)}")
+        return self
 
 
 class TrainParams(_Section):
+    """A fixed schedule: the learning rate decays along a cosine to 1 % over `epochs`."""
+
     epochs: PositiveInt
     batch_size: PositiveInt
     learning_rate: Annotated[float, Field(gt=0, lt=1)]
-    lr_factor: Annotated[float, Field(gt=0, lt=1)]
-    lr_patience: PositiveInt
-    patience: PositiveInt
     filters: Annotated[tuple[PositiveInt, ...], Field(min_length=1)]
     dense_units: PositiveInt
     dropout: Annotated[float, Field(ge=0, lt=1)]
     augment: AugmentParams
 
 
+class PreprocessParams(_Section):
+    """The preprocessing stored with the model (celestial.preprocessing.Preprocessor)."""
+
+    margin: Annotated[float, Field(ge=0, le=1)]  # space around the framed body, per side
+    level: Annotated[float, Field(gt=0, le=255)]  # the body's bright level after normalising
+    chroma: Annotated[float, Field(ge=0, le=8)]  # colour amplification around grey
+
+
 class NoveltyParams(_Section):
-    """The novelty threshold keeps this fraction of held-out known images in distribution."""
+    """The novelty threshold keeps `keep` of the held-out known images in distribution, each
+    changed `calibration_copies` times as training changes them: everyday shifts of known bodies
+    are what the threshold must let through."""
 
     keep: Fraction
+    calibration_copies: PositiveInt
 
 
 class LeaveOutParams(_Section):
@@ -137,6 +172,7 @@ class Params(_Section):
     paths: PathParams
     render: RenderParams
     prepare: PrepareParams
+    preprocess: PreprocessParams
     train: TrainParams
     novelty: NoveltyParams
     leave_out: LeaveOutParams

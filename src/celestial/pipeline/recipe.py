@@ -1,4 +1,5 @@
-"""The training recipe: fit the CNN, convert it, fit and calibrate its novelty scorer.
+"""The training recipe: preprocess and augment, fit the CNN, convert it, fit and calibrate its
+novelty scorer.
 
 The train and leave_out stages and `celestial.pipeline.robustness` all train with it, so what they
 measure is what is shipped."""
@@ -10,9 +11,12 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 import tensorflow as tf
+from PIL import Image
 
+from celestial.imaging import open_image
 from celestial.inference import Classifier, LiteModel
 from celestial.novelty import fit_novelty
+from celestial.pipeline.augment import augmented_copies
 from celestial.pipeline.dataset import Sample, load_arrays
 from celestial.pipeline.network import build_model, to_tflite
 from celestial.pipeline.params import Params
@@ -38,10 +42,43 @@ class TrainedClassifier:
         return Classifier(model, preprocess=self.preprocess, postprocess=self.postprocess)
 
 
+class AugmentedEpochs(keras.utils.PyDataset):
+    """Epoch e trains on every image once, in its augmented version e mod copies, shuffled."""
+
+    def __init__(self, versions: np.ndarray, targets: np.ndarray, batch_size: int, seed: int):
+        super().__init__()
+        self.versions, self.targets = versions, targets  # versions: (copies, n, h, w, 3)
+        self.batch_size, self.seed, self.epoch = batch_size, seed, 0
+        self.order = self._shuffled()
+
+    def __len__(self) -> int:
+        return -(-len(self.targets) // self.batch_size)
+
+    def __getitem__(self, index: int) -> Arrays:
+        batch = np.sort(self.order[index * self.batch_size : (index + 1) * self.batch_size])
+        return self.versions[self.epoch % len(self.versions)][batch], self.targets[batch]
+
+    def on_epoch_end(self) -> None:
+        self.epoch += 1
+        self.order = self._shuffled()
+
+    def _shuffled(self) -> np.ndarray:
+        return np.random.default_rng([self.seed, self.epoch]).permutation(len(self.targets))
+
+
 def seed_everything(seed: int) -> None:
     """Same data, params and seed give the same weights: seeded RNGs and deterministic kernels."""
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
+
+
+def make_preprocessor(params: Params) -> Preprocessor:
+    return Preprocessor(
+        image_size=params.base.image_size,
+        margin=params.preprocess.margin,
+        level=params.preprocess.level,
+        chroma=params.preprocess.chroma,
+    )
 
 
 def load_for_labels(
@@ -52,53 +89,74 @@ def load_for_labels(
 
 
 def train_classifier(
-    train: Arrays,
-    val: Arrays,
+    train: Sequence[Sample],
+    val: Sequence[Sample],
     labels: tuple[str, ...],
     params: Params,
     *,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: int = 2,
 ) -> TrainedClassifier:
-    """Fit, cutting the learning rate when validation loss stalls and stopping early (keeping the
-    best epoch); convert the serving model for LiteRT; then fit the novelty scorer on the training
-    embeddings and calibrate its threshold on the validation ones, both as LiteRT computes them."""
-    seed_everything(params.base.seed)
+    """Fit on augmented versions of the training images, one version per epoch, validating on the
+    clean validation images; convert the serving model for LiteRT; then fit the novelty scorer on
+    the training images, clean and changed once, and calibrate its threshold on changed
+    validation images, all as LiteRT computes them."""
+    seed = params.base.seed
+    preprocess = make_preprocessor(params)
+    index = {label: i for i, label in enumerate(labels)}
+    train = [s for s in train if s.label in index]
+    val = [s for s in val if s.label in index]
+    train_images, val_images = _decode(train), _decode(val)
+    train_targets = np.array([index[s.label] for s in train], dtype=np.int64)
+    val_targets = np.array([index[s.label] for s in val], dtype=np.int64)
+    clean_train = np.stack([preprocess(image) for image in train_images])
+    clean_val = np.stack([preprocess(image) for image in val_images])
+    augment = params.train.augment
+    versions = augmented_copies(train_images, preprocess, augment, copies=augment.copies, seed=seed)
+    log.info("%d training images in %d augmented versions, %d validation images",
+             len(train), augment.copies, len(val))  # fmt: skip
+
+    seed_everything(seed)
+    epochs = AugmentedEpochs(versions, train_targets, params.train.batch_size, seed)
     networks = build_model(
         num_classes=len(labels),
         image_size=params.base.image_size,
         params=params.train,
-        seed=params.base.seed,
+        seed=seed,
+        steps_per_epoch=len(epochs),
     )
-    schedule = [
-        keras.callbacks.ReduceLROnPlateau(
-            monitor="val_loss", factor=params.train.lr_factor, patience=params.train.lr_patience
-        ),
-        keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=params.train.patience, restore_best_weights=True
-        ),
-    ]
     networks.training.fit(
-        *train,
-        validation_data=val,
+        epochs,
+        validation_data=(clean_val, val_targets),
         epochs=params.train.epochs,
-        batch_size=params.train.batch_size,
-        callbacks=[*schedule, *callbacks],
+        callbacks=list(callbacks),
         verbose=verbose,
     )
-    val_loss, val_accuracy = networks.training.evaluate(*val, verbose=0)
+    val_loss, val_accuracy = networks.training.evaluate(clean_val, val_targets, verbose=0)
 
     tflite_model = to_tflite(networks.serving)
     converted = LiteModel(tflite_model)
+    # Fit on the clean images and one more changed version of each, calibrate on changed versions
+    # of the validation images: each drawn apart from the others (its own seed).
+    changed = augmented_copies(train_images, preprocess, augment, copies=1, seed=seed + 2)
+    fit_images = np.concatenate([clean_train, changed[0]])
+    fit_targets = np.concatenate([train_targets, train_targets])
+    calibration = augmented_copies(
+        val_images, preprocess, augment, copies=params.novelty.calibration_copies, seed=seed + 1
+    ).reshape(-1, *clean_val.shape[1:])
     novelty = fit_novelty(
-        converted.outputs(train[0])["embedding"], train[1], len(labels)
-    ).calibrated(converted.outputs(val[0])["embedding"], keep=params.novelty.keep)
-    log.info("novelty threshold %.3f keeps %.0f%% of validation images",
+        converted.outputs(fit_images)["embedding"], fit_targets, len(labels)
+    ).calibrated(converted.outputs(calibration)["embedding"], keep=params.novelty.keep)
+    log.info("novelty threshold %.3f keeps %.0f%% of changed validation images",
              novelty.threshold, 100 * params.novelty.keep)  # fmt: skip
     return TrainedClassifier(
         model=networks.serving,
         tflite_model=tflite_model,
-        preprocess=Preprocessor(image_size=params.base.image_size),
+        preprocess=preprocess,
         postprocess=Postprocessor(labels=labels, novelty=novelty),
         val_metrics={"val_accuracy": float(val_accuracy), "val_loss": float(val_loss)},
     )
+
+
+def _decode(samples: Sequence[Sample]) -> list[Image.Image]:
+    return [open_image(sample.path) for sample in samples]

@@ -1,10 +1,13 @@
 """How much the results depend on the seed: retrain with other seeds and report each run.
 
 Each seed gives another train/validation/test split and another initialisation; everything else is
-params.yaml. Prints a table with the mean and the worst run, and writes it as JSON. Not a DVC
-stage (it trains once per seed); run it when the recipe changes:
+params.yaml. Each run is scored as the evaluate and shift_benchmark stages score the pipeline's
+model (clean test accuracy; the test split under every everyday shift) and, with --leave-out, as
+the leave_out stage does (novelty AUROC on classes never trained on: one more training per fold).
+Prints a table with the mean and the worst run, and writes it as JSON. Not a DVC stage (it trains
+once per seed); run it when the recipe changes:
 
-    python -m celestial.pipeline.robustness --seeds 1 2 3 4 5
+    python -m celestial.pipeline.robustness --seeds 1 2 3 4 5 [--leave-out]
 """
 
 import argparse
@@ -17,37 +20,43 @@ from pathlib import Path
 import numpy as np
 
 from celestial import cli
+from celestial.imaging import open_image
 from celestial.pipeline.dataset import check_splittable, labels_of, scan_image_folder, split_samples
+from celestial.pipeline.leave_out import class_folds, fold_figures, score_fold
 from celestial.pipeline.metrics import classification_metrics
 from celestial.pipeline.params import Params, load_params
 from celestial.pipeline.recipe import load_for_labels, train_classifier
-from celestial.preprocessing import Preprocessor
+from celestial.pipeline.shift_benchmark import benchmark
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("accuracy", "macro_f1", "ece", "test_kept", "seconds")
+COLUMNS = ("accuracy", "macro_f1", "ece", "test_kept", "shifted_mean", "shifted_worst",
+           "shifted_flagged", "shifted_silent", "seconds")  # fmt: skip
+LEAVE_OUT_COLUMNS = ("auroc", "auroc_min")
+# Smaller is better for these: the worst run is the largest.
+LARGER_IS_WORSE = ("ece", "shifted_flagged", "shifted_silent", "seconds")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
+    parser.add_argument("--leave-out", action="store_true", help="also the leave_out AUROC")
     parser.add_argument("--output", type=Path, default=Path("reports/robustness.json"))
     args = parser.parse_args(argv)
 
     params = load_params()
-    runs = [run_seed(params, seed) for seed in args.seeds]
+    runs = [run_seed(params, seed, leave_out=args.leave_out) for seed in args.seeds]
+    columns = COLUMNS + (LEAVE_OUT_COLUMNS if args.leave_out else ())
     summary = {
-        "mean": {c: round(float(np.mean([r[c] for r in runs])), 6) for c in COLUMNS},
-        "worst": {
-            c: (max if c in ("ece", "seconds") else min)(r[c] for r in runs) for c in COLUMNS
-        },
+        "mean": {c: round(float(np.mean([r[c] for r in runs])), 6) for c in columns},
+        "worst": {c: (max if c in LARGER_IS_WORSE else min)(r[c] for r in runs) for c in columns},
     }
-    print(table(runs, summary))
+    print(table(runs, summary, columns))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps({"runs": runs, **summary}, indent=2) + "\n")
 
 
-def run_seed(params: Params, seed: int) -> dict:
+def run_seed(params: Params, seed: int, *, leave_out: bool = False) -> dict:
     """Split, train and test with this seed, as the pipeline does with base.seed."""
     params = params.model_copy(update={"base": params.base.model_copy(update={"seed": seed})})
     folder = scan_image_folder(params.paths.raw)
@@ -59,36 +68,50 @@ def run_seed(params: Params, seed: int) -> dict:
         seed=seed,
     )
     labels = labels_of(splits["train"])
-    preprocess = Preprocessor(image_size=params.base.image_size)
-    train, val, test = (
-        load_for_labels(splits[n], labels, preprocess) for n in ("train", "val", "test")
-    )
     started = time.monotonic()
-    trained = train_classifier(train, val, labels, params, verbose=0)
+    trained = train_classifier(splits["train"], splits["val"], labels, params, verbose=0)
     seconds = time.monotonic() - started
+    test = load_for_labels(splits["test"], labels, trained.preprocess)
 
-    outputs = trained.classifier().outputs(test[0])
+    classifier = trained.classifier()
+    outputs = classifier.outputs(test[0])
     metrics = classification_metrics(test[1], outputs["probabilities"], labels)
     novelty = trained.postprocess.novelty
     kept = np.mean(novelty.scores(outputs["embedding"]) <= novelty.threshold)
+    test_images = [open_image(sample.path) for sample in splits["test"]]
+    shifted = benchmark(classifier, test_images, test[1], seed)["shifted"]
     run = {
         "seed": seed,
         "accuracy": metrics["accuracy"],
         "macro_f1": metrics["macro"]["f1"],
         "ece": metrics["ece"],
         "test_kept": round(float(kept), 6),
+        "shifted_mean": shifted["mean_accuracy"],
+        "shifted_worst": shifted["worst_accuracy"],
+        "worst_kind": shifted["worst_kind"],
+        "shifted_flagged": shifted["mean_flagged"],
+        "shifted_silent": shifted["mean_silent_errors"],
         "seconds": round(seconds, 1),
         "test_images": len(test[1]),
     }
     log.info("seed %d: %s", seed, run)
+    if leave_out:
+        folds = [fold for fold in class_folds(labels, params.leave_out.folds, seed)
+                 if len(labels) - len(fold) >= 2]  # fmt: skip
+        aurocs = [fold_figures(fold, *score_fold(splits, labels, fold, params))["auroc"]
+                  for fold in folds]  # fmt: skip
+        run |= {"auroc": round(float(np.mean(aurocs)), 6), "auroc_min": min(aurocs)}
+        log.info("seed %d: leave-out AUROC %.4f, worst fold %.4f", seed, run["auroc"], min(aurocs))
     return run
 
 
-def table(runs: list[dict], summary: dict) -> str:
-    header = f"{'seed':>6}" + "".join(f"{c:>12}" for c in COLUMNS)
-    rows = [f"{r['seed']:>6}" + "".join(f"{r[c]:>12.4f}" for c in COLUMNS) for r in runs]
+def table(runs: list[dict], summary: dict, columns: Sequence[str] = COLUMNS) -> str:
+    width = max(map(len, columns)) + 2
+    header = f"{'seed':>6}" + "".join(f"{c:>{width}}" for c in columns)
+    rows = [f"{r['seed']:>6}" + "".join(f"{r[c]:>{width}.4f}" for c in columns) for r in runs]
     rows += [
-        f"{name:>6}" + "".join(f"{v[c]:>12.4f}" for c in COLUMNS) for name, v in summary.items()
+        f"{name:>6}" + "".join(f"{v[c]:>{width}.4f}" for c in columns)
+        for name, v in summary.items()
     ]
     return "\n".join([header, *rows])
 

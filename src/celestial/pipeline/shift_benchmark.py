@@ -49,6 +49,9 @@ def benchmark(classifier: Classifier, images: list, targets: np.ndarray, seed: i
             "worst_accuracy": round(min(accuracies), 6),
             "worst_kind": KINDS[int(np.argmin(accuracies))],
             "mean_flagged": round(float(np.mean([s["flagged"] for s in kinds.values()])), 6),
+            "mean_silent_errors": round(
+                float(np.mean([s["silent_errors"] for s in kinds.values()])), 6
+            ),
             "max_silent_errors": round(max(s["silent_errors"] for s in kinds.values()), 6),
         },
         "kinds": kinds,

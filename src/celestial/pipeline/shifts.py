@@ -68,7 +68,13 @@ def shift(
     if kind not in SEVERITY:
         raise ValueError(f"unknown shift {kind!r}; expected one of {', '.join(KINDS)}")
     low, high = (severity or {}).get(kind, SEVERITY[kind])
-    strength = float(rng.uniform(low, high))
+    return change(image, kind, float(rng.uniform(low, high)), rng)
+
+
+def change(image: Image.Image, kind: str, strength: float, rng: np.random.Generator) -> Image.Image:
+    """A copy of `image` (any mode; RGB out) changed by `kind` at this strength (the units of
+    `SEVERITY`); `rng` draws what the strength leaves open (the direction of an off-centre move,
+    the noise)."""
     image = image.convert("RGB")
     width, height = image.size
     size = min(width, height)

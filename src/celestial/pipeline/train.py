@@ -16,10 +16,9 @@ from dvclive.keras import DVCLiveCallback
 import celestial
 from celestial import cli
 from celestial.pipeline.data_version import data_version
-from celestial.pipeline.dataset import labels_of, load_arrays, read_split
+from celestial.pipeline.dataset import labels_of, read_split
 from celestial.pipeline.params import Params, load_params
 from celestial.pipeline.recipe import TrainedClassifier, train_classifier
-from celestial.preprocessing import Preprocessor
 from celestial.store import export_model, save_model
 
 log = logging.getLogger(__name__)
@@ -29,15 +28,13 @@ def main() -> None:
     params = load_params()
     splits = read_split(params.paths.split_file)
     labels = labels_of(splits["train"])
-    preprocess = Preprocessor(image_size=params.base.image_size)
-    train = load_arrays(splits["train"], labels, preprocess)
-    val = load_arrays(splits["val"], labels, preprocess)
-    log.info(
-        "%d training and %d validation images, %d classes", len(train[0]), len(val[0]), len(labels)
-    )
+    log.info("%d training and %d validation images, %d classes",
+             len(splits["train"]), len(splits["val"]), len(labels))  # fmt: skip
 
     live = Live(str(params.paths.train_reports), save_dvc_exp=False, dvcyaml=None)
-    trained = train_classifier(train, val, labels, params, callbacks=[DVCLiveCallback(live=live)])
+    trained = train_classifier(
+        splits["train"], splits["val"], labels, params, callbacks=[DVCLiveCallback(live=live)]
+    )
 
     bento_model = save_trained(
         params, trained, stage="dev", data_version=data_version(params.paths.raw)
