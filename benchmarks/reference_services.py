@@ -66,9 +66,7 @@ class Naive:
 
     @bentoml.api
     def predict(self, image: ImageUpload) -> Prediction:
-        array = self.preprocess(
-            open_image(image.read_bytes(), max_pixels=settings.max_image_pixels)
-        )
+        array = self.preprocess(open_image(image.data, max_pixels=settings.max_image_pixels))
         outputs = self.keras_model.predict(array[None], verbose=0)
         return Prediction.model_validate(self.postprocess(outputs)[0])
 

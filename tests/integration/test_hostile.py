@@ -188,7 +188,7 @@ CASES = [
         "url as json",
         lambda s: {"json": {"image": "https://example.com/mars.jpg"}},
         400,
-        "image: Invalid file type",
+        "image: expected an image file sent as multipart/form-data",
     ),
     Case("300 extra form fields", fields(300), 400, "unexpected form field(s): field0"),
     Case("2000 form fields", fields(2000), 400, "the form cannot be read"),

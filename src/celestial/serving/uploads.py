@@ -7,7 +7,6 @@ parsing safe for untrusted clients.
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -24,6 +23,7 @@ from celestial.monitoring.records import ImageFacts, image_facts
 from celestial.preprocessing import Preprocessor, Tone
 from celestial.serving.capture import Original
 from celestial.serving.error_responses import client_error, image_error
+from celestial.serving.schemas import Upload
 from celestial.serving.settings import ServingSettings
 
 
@@ -88,7 +88,7 @@ class Preparer:
             originals=settings.capture_dir is not None,
         )
 
-    async def __call__(self, upload: Path, subject: str) -> Prepared:
+    async def __call__(self, upload: Upload, subject: str) -> Prepared:
         """Decode and preprocess one upload; `subject` names it in the error (e.g. "image")."""
         with _named(subject):
             image, data = self._identify(upload)
@@ -96,21 +96,20 @@ class Preparer:
                 return self._decode(image, data)
             return await anyio.to_thread.run_sync(self._decode, image, data, limiter=self._pool())
 
-    async def many(self, uploads: Sequence[Path], field: str) -> list[Prepared]:
+    async def many(self, uploads: Sequence[Upload], field: str) -> list[Prepared]:
         """A batch request's uploads, all in one thread: one hand-off for all of them, and they
         decode while the loop serves other requests (Pillow releases the GIL as it decodes)."""
         return await anyio.to_thread.run_sync(self._all, uploads, field, limiter=self._pool())
 
-    def _all(self, uploads: Sequence[Path], field: str) -> list[Prepared]:
+    def _all(self, uploads: Sequence[Upload], field: str) -> list[Prepared]:
         prepared = []
         for index, upload in enumerate(uploads):
             with _named(f"{field}[{index}]"):
                 prepared.append(self._decode(*self._identify(upload)))
         return prepared
 
-    def _identify(self, upload: Path) -> tuple[Image.Image, bytes]:
-        data = upload.read_bytes()
-        return identify(data, max_pixels=self._max_pixels), data
+    def _identify(self, upload: Upload) -> tuple[Image.Image, bytes]:
+        return identify(upload.data, max_pixels=self._max_pixels), upload.data
 
     def _decode(self, image: Image.Image, data: bytes) -> Prepared:
         original = None
@@ -133,12 +132,13 @@ class UploadSerde(serde.MultipartSerde):
     For file fields, the pinned BentoML:
     - downloads the URL when a client sends text instead of a file (a server-side request
       forgery risk: this service never fetches URLs);
-    - names its temporary file after the client's file name, so a name over the filesystem's
-      limit fails the write with a 500;
+    - names the temporary file it copies an upload to after the client's file name, so a name
+      over the filesystem's limit fails the write with a 500 (this service's uploads are
+      `schemas.Upload`, which BentoML does not copy; the names are dropped all the same);
     - lets Starlette's form-parsing errors (too many fields or files, a broken body) become 500s;
     - answers a file in a field the endpoint does not take with a 500 (it reads it as JSON).
     This class refuses the first, answers the last two with 400 naming the problem, and drops
-    client file names before the file is written. The service tests hold each case, so an
+    client file names. The service tests hold each case, so an
     upgrade that changes BentoML's parser fails loudly instead of silently reopening them.
     """
 
@@ -148,7 +148,7 @@ class UploadSerde(serde.MultipartSerde):
             raise client_error(
                 "a file field holds text: upload the image file itself (URLs are not fetched)"
             )
-        obj.filename = None  # BentoML's temporary file gets a name of its own
+        obj.filename = None  # never used: a client's name means nothing here
         return obj
 
     async def parse_request(self, request: Request, cls: type) -> Any:
