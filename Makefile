@@ -138,8 +138,9 @@ bench: bento system-deps ## Benchmark the built Bento against the framework floo
 bench-preprocessing: setup ## CPU per image of decoding and preprocessing, previous and ours (docs/preprocessing.md)
 	python benchmarks/preprocessing.py
 
-profile: bento system-deps ## Where a /predict request's time goes: ours beside the floor, by stage (py-spy)
+profile: bento system-deps ## Where a request's time goes, /predict and /predict_batch: ours beside the floor, by stage (py-spy)
 	python benchmarks/profile.py --target celestial-classifier:latest
+	python benchmarks/profile.py --target celestial-classifier:latest --route /predict_batch --clients 4
 
 soak: bento system-deps ## Five minutes of mixed load on the built Bento: errors and memory growth
 	python benchmarks/soak.py --target celestial-classifier:latest --minutes 5

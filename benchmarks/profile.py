@@ -1,16 +1,19 @@
-"""Where a /predict request's time goes in the server: ours beside the floor, stage by stage.
+"""Where a /predict (or /predict_batch) request's time goes in the server: ours beside the floor.
 
-    python benchmarks/profile.py --target celestial-classifier:latest     (make profile does this)
+    python benchmarks/profile.py --target celestial-classifier:latest     (make profile does both)
+    python benchmarks/profile.py --target ... --route /predict_batch --clients 4
 
 Serves our service and the floor (benchmarks/reference_services.py) with the same settings, and
 drives them with wrk in alternating rounds while py-spy samples the busiest worker process. A
 sample counts every thread that is running, in Python or native code (LiteRT, Pillow), not
 waiting. A stack in the batcher or the model is the model's wherever it runs (batches run in a
-thread of their own, outside any endpoint); any other is put in a stage by the first frame below
-the endpoint. Samples per request, at the sampling rate, give the milliseconds of running threads
-a request costs in each stage.
-Printed as a table and written as docs/profile.md. The floor runs the same framework, decoding and
-response building, so the rows where the two differ are what our model path adds.
+thread of their own, outside any endpoint), one in the upload's decoding is the upload's (a batch
+request's uploads decode in a thread); any other is put in a stage by the first frame below the
+endpoint. Samples per request, at the sampling rate, give the milliseconds of running threads a
+request costs in each stage.
+Printed as a table and written as docs/profile.md (docs/profile-batch.md). The floor runs the same
+framework, decoding and response building, so the rows where the two differ are what our model
+path adds.
 """
 
 import argparse
@@ -28,35 +31,45 @@ from bench import FLOOR, HERE, in_turn, request_bodies, settle, wrk
 from celestial.serving.server_process import Server, cpu_seconds_of, process_tree, serving
 
 SAMPLES_PER_SECOND = 250
-ENDPOINTS = ("CelestialClassifier.predict ", "Floor.predict ")
+ROUTES = ("/predict", "/predict_batch")
+# Frame names as py-spy writes them ("function (file:line)"): the space ends the name.
+ENDPOINTS = tuple(f"{service}.{route[1:]} " for service in ("CelestialClassifier", "Floor")
+                  for route in ROUTES)  # fmt: skip
 MODEL = "model: batching, LiteRT, postprocess"
-# Batches run in the batcher's thread and finish on the loop, outside any endpoint.
-MODEL_FRAMES = ("Batcher.", "Classifier.predict_arrays")
+UPLOAD = "read, decode and preprocess the upload"
+# Stages recognised anywhere in a stack, whichever thread runs them: batches run in the batcher's
+# thread and finish on the loop, and a batch request's uploads decode in a thread.
+ANYWHERE = (
+    (MODEL, ("Batcher.", "Classifier.", "LiteModel.")),
+    (UPLOAD, ("Preparer.",)),
+)
 # The first frame below the endpoint names the stage.
+RESPONSE = "build the response object"
 STAGES = (
-    ("read, decode and preprocess the upload", ("Preparer.", "identify", "decode",
-                                                 "Preprocessor.", "Path.read_bytes")),
-    (MODEL, MODEL_FRAMES),
-    ("build the response object", ("BaseModel.model_validate", "BaseModel.__init__")),
-)  # fmt: skip
+    (UPLOAD, ("identify", "decode", "Preprocessor.")),
+    (RESPONSE, ("BaseModel.model_validate", "BaseModel.__init__")),
+)
 ENDPOINT_OTHER = "the endpoint's own lines"
 FRAMEWORK = "framework: HTTP, multipart, middleware, metrics, tracing"
-ROWS = (*(name for name, _ in STAGES), ENDPOINT_OTHER, FRAMEWORK)
+ROWS = (UPLOAD, MODEL, RESPONSE, ENDPOINT_OTHER, FRAMEWORK)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--target", required=True, help="a Bento tag, or module:Service")
+    parser.add_argument("--route", choices=ROUTES, default="/predict")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=5, help="sampled time per round")
     parser.add_argument("--rounds", type=int, default=4, help="rounds per server")
-    parser.add_argument("--markdown", type=Path, default=Path("docs/profile.md"))
+    parser.add_argument("--markdown", type=Path, help="default: docs/profile[-batch].md")
     args = parser.parse_args(argv)
+    batch = args.route == "/predict_batch"
+    args.markdown = args.markdown or Path("docs/profile-batch.md" if batch else "docs/profile.md")
 
     samples = {"ours": Counter(), "floor": Counter()}
     requests = dict.fromkeys(samples, 0.0)
     with tempfile.TemporaryDirectory() as scratch, ExitStack() as servers:
-        body = request_bodies(Path(scratch))[1]
+        body = request_bodies(Path(scratch))[32 if batch else 1]
         running = {
             name: servers.enter_context(
                 serving(target, log=Path(scratch) / f"{name}.log", cwd=HERE.parent)
@@ -64,12 +77,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             for name, target in (("ours", args.target), ("floor", FLOOR))
         }
         for server in running.values():
-            wrk(server.url + "/predict", body, args.clients, 3)  # warm-up
+            wrk(server.url + args.route, body, args.clients, 3)  # warm-up
         # Alternating rounds: the machine's speed drifts, and both servers should see the same.
         for number in range(args.rounds):
             for name in in_turn(list(running), number):
                 settle(running.values())
-                count, served = sample(running[name], body, args.clients, args.seconds)
+                count, served = sample(running[name], args.route, body, args.clients, args.seconds)
                 samples[name] += count
                 requests[name] += served
                 print(f"round {number + 1}: {name} {served / args.seconds:.0f} requests/s")
@@ -81,10 +94,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     args.markdown.write_text(text + "\n")
 
 
-def sample(server: Server, body: Path, clients: int, seconds: float) -> tuple[Counter, float]:
+def sample(
+    server: Server, route: str, body: Path, clients: int, seconds: float
+) -> tuple[Counter, float]:
     """Samples of the busiest worker by stage, and the requests served, while wrk drives it."""
     load: dict = {}
-    url = server.url + "/predict"
+    url = server.url + route
     driver = threading.Thread(target=lambda: load.update(wrk(url, body, clients, seconds + 2)))
     driver.start()
     time.sleep(1)  # the worker is busy now: pick it
@@ -116,11 +131,12 @@ def summary(counts: Counter, requests: float, args: argparse.Namespace) -> dict:
 
 
 def stage_of(frames: list[str]) -> str:
-    """The stage of one sampled stack (outermost frame first): by the first frame below the
-    endpoint; the batcher and the model are the model's; anything else outside the endpoint is the
-    framework's."""
-    if any(frame.startswith(MODEL_FRAMES) for frame in frames):
-        return MODEL
+    """The stage of one sampled stack (outermost frame first): a stage of ANYWHERE wherever its
+    frame is, else by the first frame below the endpoint; anything else outside the endpoint is
+    the framework's."""
+    for name, markers in ANYWHERE:
+        if any(frame.startswith(markers) for frame in frames):
+            return name
     for depth, frame in enumerate(frames):
         if frame.startswith(ENDPOINTS):
             for inner in frames[depth + 1 :]:
@@ -134,12 +150,12 @@ def stage_of(frames: list[str]) -> str:
 def table(profiles: dict, args: argparse.Namespace) -> str:
     ours, floor = profiles["ours"], profiles["floor"]
     lines = [
-        "# Where a /predict request's time goes",
+        f"# Where a {args.route} request's time goes",
         "",
         "<!-- Written by benchmarks/profile.py (make profile). Do not edit: re-run it. -->",
         "",
-        f"{args.clients} clients; {args.rounds} alternating rounds of {args.seconds:.0f} s of "
-        "py-spy samples per server "
+        f"{_request(args.route)}, {args.clients} clients; {args.rounds} alternating rounds of "
+        f"{args.seconds:.0f} s of py-spy samples per server "
         f"({SAMPLES_PER_SECOND}/s) of the busiest worker; milliseconds of running threads per "
         "request. Threads run in parallel (the GIL is released in LiteRT, Pillow and I/O), so a "
         "request's milliseconds can exceed its share of wall time.",
@@ -160,6 +176,10 @@ def table(profiles: dict, args: argparse.Namespace) -> str:
         f"| {1000 / ours['requests_per_s'] - 1000 / floor['requests_per_s']:+.3f} |"
     )
     return "\n".join(lines)
+
+
+def _request(route: str) -> str:
+    return "32 images a request" if route == "/predict_batch" else "one image a request"
 
 
 if __name__ == "__main__":

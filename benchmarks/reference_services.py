@@ -1,8 +1,8 @@
 """The two references `make bench` measures our service against, in the same setup.
 
-- Floor: the framework's own limit. An endpoint written as ours is (a coroutine working on the
-  event loop) that decodes and preprocesses the upload exactly as /predict does and answers with a
-  response of the same shape, without running any model.
+- Floor: the framework's own limit. Endpoints written as ours are (coroutines working on the
+  event loop) that decode and preprocess the uploads exactly as /predict and /predict_batch do and
+  answer with responses of the same shape, without running any model.
 - Naive: the same model served the way the upstream guide serves it: the Keras model (stored
   beside the LiteRT one), `model.predict` on each request, no batching.
 
@@ -10,8 +10,11 @@ Both take the same settings (workers, threads, limits), middleware and start-up 
 as celestial.serving.service (celestial.serving.startup).
 """
 
+from typing import Annotated
+
 import bentoml
 import numpy as np
+from pydantic import Field
 
 from celestial.imaging import open_image
 from celestial.serving.openapi import info
@@ -44,6 +47,16 @@ class Floor:
     @bentoml.api
     async def predict(self, image: ImageUpload) -> Prediction:
         await self.prepare(image, "image")
+        return self._answer()
+
+    @bentoml.api
+    async def predict_batch(
+        self,
+        images: Annotated[list[ImageUpload], Field(description="Repeat the field per image.")],
+    ) -> list[Prediction]:
+        return [self._answer() for _ in await self.prepare.many(images, "images")]
+
+    def _answer(self) -> Prediction:
         uniform = 1 / len(self.labels)
         return Prediction(
             prediction=self.labels[0],

@@ -28,8 +28,8 @@ def test_benchmark_harness_smoke(trained_model, tmp_path: Path) -> None:
     assert set(results) == {
         *((target, scenario) for target in ("ours", "unmonitored", "floor", "naive")
           for scenario in ("/predict, 1 client", "/predict, 32 clients")),
-        ("ours", "/predict_batch of 32, 4 clients"),
-        ("unmonitored", "/predict_batch of 32, 4 clients"),
+        *((target, "/predict_batch of 32, 4 clients")
+          for target in ("ours", "unmonitored", "floor")),
     }  # fmt: skip
     for (_, scenario), result in results.items():
         assert result["errors"] == 0, result
@@ -43,7 +43,7 @@ def test_benchmark_harness_smoke(trained_model, tmp_path: Path) -> None:
     for scenario, ratio in figures["ratios"].items():
         # One round: a ratio is that of the two servers' figures, measured in the same round.
         ours = results["ours", scenario]["requests_per_s"]
-        for reference in ("unmonitored", "floor") if "of_floor" in ratio else ("unmonitored",):
+        for reference in ("unmonitored", "floor"):
             expected = ours / results[reference, scenario]["requests_per_s"]
             assert ratio[f"of_{reference}"] == pytest.approx(expected, rel=0.01), ratio
             assert ratio[f"of_{reference}_quartiles"] is None, "one round has no spread"
@@ -57,11 +57,14 @@ def may_profile_other_processes() -> bool:
 
 
 @pytest.mark.skipif(not may_profile_other_processes(), reason="py-spy may not read the server")
-def test_profile_puts_the_model_path_in_its_own_stage(trained_model, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("route", "clients"), [("/predict", 32), ("/predict_batch", 4)])
+def test_profile_puts_the_model_path_in_its_own_stage(
+    trained_model, tmp_path: Path, route: str, clients: int
+) -> None:
     markdown = tmp_path / "profile.md"
     subprocess.run(
-        [sys.executable, "benchmarks/profile.py", "--target", SERVICE,
-         "--seconds", "2", "--rounds", "1",
+        [sys.executable, "benchmarks/profile.py", "--target", SERVICE, "--route", route,
+         "--clients", str(clients), "--seconds", "2", "--rounds", "1",
          "--markdown", str(markdown)],
         cwd=PROJECT_ROOT, check=True, timeout=300,
         env={**os.environ, "PATH": TOOLS_PATH, "CELESTIAL_MODEL_TAG": str(trained_model.tag)},
