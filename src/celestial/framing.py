@@ -6,6 +6,7 @@ contrasted the picture is stop mattering before the model sees it. The renders a
 this project serves are one bright body on a dark sky; everything here assumes that scene.
 """
 
+from bisect import bisect_left
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,7 @@ _TRANSPOSE = {
     8: Image.Transpose.ROTATE_90,
 }
 _LEVELS = np.arange(256, dtype=np.float64)
+_CORNER_INDEX = [0, 1, -2, -1]  # rows (columns) of the 2x2 corners
 # A level the body must stand above the sky by, in grey levels: a flat picture is not stretched.
 MIN_SPREAD = 8
 
@@ -65,6 +67,8 @@ class Locator:
     min_sky: float = 0.01
 
     def __call__(self, work: Image.Image) -> Body:
+        # Lists and Python numbers where numpy's cost per call exceeds the work (256 histogram
+        # bins, a count per row): this runs once per served image.
         width, height = work.size
         luminance = work.convert("L")
         lum = np.asarray(luminance)
@@ -73,33 +77,34 @@ class Locator:
         mean = histogram @ _LEVELS / cdf[-1]
         spread = np.sqrt(max(histogram @ _LEVELS**2 / cdf[-1] - mean**2, 0.0))
         tone = {"brightness": float(mean) / 255, "contrast": float(spread) / 255}
-        low, high = (int(v) for v in np.searchsorted(cdf, (0.01 * cdf[-1], 0.99 * cdf[-1])))
-        corner = min(int(lum[:2, :2].mean()), int(lum[:2, -2:].mean()),
-                     int(lum[-2:, :2].mean()), int(lum[-2:, -2:].mean()))  # fmt: skip
-        low = min(low, corner)
+        cumulative = cdf.tolist()
+        total = cumulative[-1]
+        low, high = bisect_left(cumulative, 0.01 * total), bisect_left(cumulative, 0.99 * total)
+        low = min(low, _darkest_corner(lum))
         threshold = low + self.threshold * max(high - low, MIN_SPREAD)
         cut = int(np.floor(threshold)) + 1  # pixels at or below the level: mostly sky
-        if cdf[cut - 1] < self.min_sky * cdf[-1]:
+        if cumulative[cut - 1] < self.min_sky * total:
             # No sky: what was measured as sky is the body's darkest part; subtracting it would
             # stretch the contrast, and the noise guard would keep only the brightest patches.
-            bright = int(np.searchsorted(cdf, self.level_quantile * cdf[-1]))
+            bright = bisect_left(cumulative, self.level_quantile * total)
             return Body(0, width, 0, height, sky=0, bright=max(bright, MIN_SPREAD), **tone)
-        if cdf[cut - 1] > 16:
-            count, values = cdf[cut - 1], _LEVELS[:cut]
+        if cumulative[cut - 1] > 16:
+            count, values = cumulative[cut - 1], _LEVELS[:cut]
             sky_mean = histogram[:cut] @ values / count
             sky_std = np.sqrt(max(histogram[:cut] @ values**2 / count - sky_mean**2, 0.0))
             threshold = max(threshold, sky_mean + self.noise_sigmas * sky_std)
         mask = lum > threshold
-        rows, columns = mask.sum(axis=1), mask.sum(axis=0)
-        if rows.max() == 0:  # nothing stands out: the whole picture
+        rows, columns = mask.sum(axis=1).tolist(), mask.sum(axis=0).tolist()
+        if max(rows) == 0:  # nothing stands out: the whole picture
             bright = low + max(high - low, MIN_SPREAD)
             return Body(0, width, 0, height, sky=low, bright=bright, **tone)
         top, bottom = _grown_extent(rows, self.min_count)
         left, right = _grown_extent(columns, self.min_count)
         first = int(np.floor(threshold)) + 1  # the body's part of the histogram starts here
-        body = cdf[first:] - cdf[first - 1]
-        bright = first + int(np.searchsorted(body, self.level_quantile * body[-1]))
-        bright = max(bright, low + MIN_SPREAD)
+        below = cumulative[first - 1]
+        goal = self.level_quantile * (total - below)
+        bright = bisect_left(range(first, 256), goal, key=lambda level: cumulative[level] - below)
+        bright = max(first + bright, low + MIN_SPREAD)
         return Body(left, right, top, bottom, sky=low, bright=bright, **tone)
 
 
@@ -138,20 +143,26 @@ def square_around(body: Body, work: Image.Image, *, margin: float, size: int) ->
     return work.crop(outer).resize((size, size), Image.Resampling.BILINEAR, box=inner)
 
 
-def _extent(counts: np.ndarray, min_count: float) -> tuple[int, int]:
-    """First and last + 1 index whose count exceeds `min_count` of the largest count."""
-    (full,) = np.nonzero(counts > min_count * counts.max())
-    return int(full[0]), int(full[-1]) + 1
+def _darkest_corner(lum: np.ndarray) -> int:
+    """The lowest mean luminance of the picture's four 2x2 corners, truncated."""
+    if min(lum.shape) < 2:  # a picture a pixel high or wide: its corners are what there is
+        return min(int(lum[:2, :2].mean()), int(lum[-2:, -2:].mean()))
+    # The four corners' sums at once: numpy's cost per call exceeds the work of each.
+    corners = lum[_CORNER_INDEX][:, _CORNER_INDEX].reshape(2, 2, 2, 2).sum(axis=(1, 3))
+    return int(corners.min()) // 4
 
 
-def _grown_extent(counts: np.ndarray, min_count: float) -> tuple[int, int]:
-    """`_extent`, grown outwards through every adjacent index whose count is not zero."""
-    start, end = _extent(counts, min_count)
-    empty = np.flatnonzero(counts == 0)
-    before, after = empty[empty < start], empty[empty >= end]
-    return (int(before[-1]) + 1 if before.size else 0), (
-        int(after[0]) if after.size else len(counts)
-    )
+def _grown_extent(counts: list[int], min_count: float) -> tuple[int, int]:
+    """From the first to the last + 1 index whose count exceeds `min_count` of the largest count,
+    grown outwards through every adjacent index whose count is not zero."""
+    limit = min_count * max(counts)
+    start = next(index for index, count in enumerate(counts) if count > limit)
+    end = len(counts) - next(index for index, count in enumerate(reversed(counts)) if count > limit)
+    while start > 0 and counts[start - 1] != 0:
+        start -= 1
+    while end < len(counts) and counts[end] != 0:
+        end += 1
+    return start, end
 
 
 def _place(start: float, end: float, side: float, limit: float, margin: float) -> float:
