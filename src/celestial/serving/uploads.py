@@ -134,12 +134,12 @@ class UploadSerde(serde.MultipartSerde):
       forgery risk: this service never fetches URLs);
     - names the temporary file it copies an upload to after the client's file name, so a name
       over the filesystem's limit fails the write with a 500 (this service's uploads are
-      `schemas.Upload`, which BentoML does not copy; the names are dropped all the same);
+      `schemas.Upload`, which BentoML does not copy, and which has no use for the name);
     - lets Starlette's form-parsing errors (too many fields or files, a broken body) become 500s;
     - answers a file in a field the endpoint does not take with a 500 (it reads it as JSON).
-    This class refuses the first, answers the last two with 400 naming the problem, and drops
-    client file names. The service tests hold each case, so an
-    upgrade that changes BentoML's parser fails loudly instead of silently reopening them.
+    This class refuses the first and answers the last two with 400 naming the problem. The service
+    tests hold each case, so an upgrade that changes BentoML's parser fails loudly instead of
+    silently reopening them.
     """
 
     @staticmethod
@@ -148,7 +148,6 @@ class UploadSerde(serde.MultipartSerde):
             raise client_error(
                 "a file field holds text: upload the image file itself (URLs are not fetched)"
             )
-        obj.filename = None  # never used: a client's name means nothing here
         return obj
 
     async def parse_request(self, request: Request, cls: type) -> Any:
