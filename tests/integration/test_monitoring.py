@@ -72,20 +72,26 @@ def test_live_metrics_add_up_across_two_workers(trained_model, held_out, tmp_pat
     env = {"CELESTIAL_MODEL_TAG": str(trained_model.tag), "CELESTIAL_WORKERS": "2",
            "CELESTIAL_MONITORING_DIR": str(tmp_path / "records")}  # fmt: skip
     images = [path.read_bytes() for paths in held_out.values() for path in paths]
+    sent, deadline = 0, time.monotonic() + 60
     with serving(SERVICE, log=tmp_path / "server.log", env=env) as server:
-        # Many connections at once, so that both workers take some.
+        # /readyz answers once one worker is up; the other may still be loading the model. Send
+        # rounds of many connections at once until both workers have taken some.
         with ThreadPoolExecutor(16) as pool:
-            list(pool.map(lambda image: post(server.url, image), images * 3))
-        sent = 3 * len(images)
-        workers = {entry["request_id"] for entry in wait_for_records(tmp_path / "records", sent)}
-        files = list((tmp_path / "records").rglob("data.*.log"))
+            while True:
+                list(pool.map(lambda image: post(server.url, image), images))
+                sent += len(images)
+                records = wait_for_records(tmp_path / "records", sent)
+                files = list((tmp_path / "records").rglob("data.*.log"))
+                if len(files) == 2 or time.monotonic() > deadline:
+                    break
+        request_ids = {entry["request_id"] for entry in records}
         scrapes = [
             {name: metric(server.url, name) for name in
              ("celestial_predictions_total", "celestial_novelty_ratio_count",
               "celestial_top_probability_count", "celestial_image_brightness_count")}
             for _ in range(6)
         ]  # fmt: skip
-    assert len(workers) == sent
+    assert len(request_ids) == sent
     assert len(files) == 2, "both workers wrote records"
     for scrape in scrapes:  # whichever worker answers, the counts are the sum of both
         assert scrape == dict.fromkeys(scrape, sent)
