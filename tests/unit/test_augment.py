@@ -5,6 +5,7 @@ from PIL import Image
 
 from celestial.pipeline.augment import ORDER, augment, augmented_copies
 from celestial.pipeline.params import AugmentParams
+from celestial.pipeline.recipe import augmented_epochs
 from celestial.pipeline.shifts import KINDS
 from celestial.preprocessing import Preprocessor
 from celestial.render import render_body
@@ -53,3 +54,26 @@ def test_versions_depend_only_on_the_seed() -> None:
     assert np.array_equal(first, again)
     assert not np.array_equal(first, other)
     assert not np.array_equal(first[0], first[1]), "each version is drawn apart"
+
+
+def test_each_epoch_trains_on_every_image_once_in_its_own_version() -> None:
+    copies, count = 3, 10
+    versions = np.zeros((copies, count, 2, 2, 3), np.uint8)
+    versions[..., 0] = np.arange(copies)[:, None, None, None]  # a pixel says its version
+    versions[..., 1] = np.arange(count)[None, :, None, None]  # and its image
+    targets = np.arange(count) % 4
+    batches, steps = augmented_epochs(versions, targets, batch_size=4, epochs=5, seed=0)
+    assert steps == 3  # 4 + 4 + 2 images
+    seen = [(images.numpy(), labels.numpy()) for images, labels in batches]
+    assert len(seen) == 5 * steps
+    orders = []
+    for epoch in range(5):
+        images = np.concatenate([b[0] for b in seen[epoch * steps : (epoch + 1) * steps]])
+        labels = np.concatenate([b[1] for b in seen[epoch * steps : (epoch + 1) * steps]])
+        assert set(images[:, 0, 0, 0]) == {epoch % copies}
+        assert sorted(images[:, 0, 0, 1]) == list(range(count))
+        assert list(labels) == list(targets[images[:, 0, 0, 1]])
+        orders.append(list(images[:, 0, 0, 1]))
+    assert len({tuple(order) for order in orders}) == 5, "every epoch is shuffled anew"
+    again, _ = augmented_epochs(versions, targets, batch_size=4, epochs=5, seed=0)
+    assert all(np.array_equal(a[0].numpy(), b[0]) for a, b in zip(again, seen, strict=True))

@@ -164,7 +164,11 @@ def load_arrays(
     preprocess: Callable[..., np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Decode and preprocess the samples: (images uint8 (n, h, w, 3), class indices (n,))."""
-    index = {label: i for i, label in enumerate(labels)}
     images = np.stack([preprocess(open_image(sample.path)) for sample in samples])
-    targets = np.array([index[sample.label] for sample in samples], dtype=np.int64)
-    return images, targets
+    return images, class_indices(samples, labels)
+
+
+def class_indices(samples: Sequence[Sample], labels: Sequence[str]) -> np.ndarray:
+    """Each sample's label as its index in `labels`, the order of the model's outputs."""
+    index = {label: i for i, label in enumerate(labels)}
+    return np.array([index[sample.label] for sample in samples], dtype=np.int64)

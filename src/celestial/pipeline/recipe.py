@@ -17,7 +17,7 @@ from celestial.imaging import open_image
 from celestial.inference import Classifier, LiteModel
 from celestial.novelty import fit_novelty
 from celestial.pipeline.augment import augmented_copies
-from celestial.pipeline.dataset import Sample, load_arrays
+from celestial.pipeline.dataset import Sample, class_indices, load_arrays
 from celestial.pipeline.network import build_model, to_tflite
 from celestial.pipeline.params import Params
 from celestial.preprocessing import Postprocessor, Preprocessor
@@ -42,28 +42,31 @@ class TrainedClassifier:
         return Classifier(model, preprocess=self.preprocess, postprocess=self.postprocess)
 
 
-class AugmentedEpochs(keras.utils.PyDataset):
-    """Epoch e trains on every image once, in its augmented version e mod copies, shuffled."""
+def augmented_epochs(
+    versions: np.ndarray, targets: np.ndarray, *, batch_size: int, epochs: int, seed: int
+) -> tuple[tf.data.Dataset, int]:
+    """Every epoch's batches in one dataset, and the steps in an epoch. Epoch e trains on every
+    image once, in its augmented version e mod copies, shuffled (its own seed).
 
-    def __init__(self, versions: np.ndarray, targets: np.ndarray, batch_size: int, seed: int):
-        super().__init__()
-        self.versions, self.targets = versions, targets  # versions: (copies, n, h, w, 3)
-        self.batch_size, self.seed, self.epoch = batch_size, seed, 0
-        self.order = self._shuffled()
-
-    def __len__(self) -> int:
-        return -(-len(self.targets) // self.batch_size)
-
-    def __getitem__(self, index: int) -> Arrays:
-        batch = np.sort(self.order[index * self.batch_size : (index + 1) * self.batch_size])
-        return self.versions[self.epoch % len(self.versions)][batch], self.targets[batch]
-
-    def on_epoch_end(self) -> None:
-        self.epoch += 1
-        self.order = self._shuffled()
-
-    def _shuffled(self) -> np.ndarray:
-        return np.random.default_rng([self.seed, self.epoch]).permutation(len(self.targets))
+    The batches are gathered inside TensorFlow's input pipeline, which keeps Python out of the
+    training loop: a keras.utils.PyDataset handing over the same batches from Python made each
+    epoch markedly slower."""
+    copies, count = versions.shape[:2]
+    steps = -(-count // batch_size)
+    rows = []  # per epoch: indices into the flattened versions, in batch order
+    for epoch in range(epochs):
+        order = np.random.default_rng([seed, epoch]).permutation(count)
+        batches = [np.sort(order[i : i + batch_size]) for i in range(0, count, batch_size)]
+        rows.append(epoch % copies * count + np.concatenate(batches))
+    images = tf.constant(versions.reshape(copies * count, *versions.shape[2:]))
+    labels = tf.constant(np.tile(targets, copies))
+    dataset = (
+        tf.data.Dataset.from_tensor_slices(np.stack(rows))
+        .flat_map(lambda row: tf.data.Dataset.from_tensor_slices(row).batch(batch_size))
+        .map(lambda batch: (tf.gather(images, batch), tf.gather(labels, batch)))
+        .prefetch(2)
+    )
+    return dataset, steps
 
 
 def seed_everything(seed: int) -> None:
@@ -103,12 +106,10 @@ def train_classifier(
     validation images, all as LiteRT computes them."""
     seed = params.base.seed
     preprocess = make_preprocessor(params)
-    index = {label: i for i, label in enumerate(labels)}
-    train = [s for s in train if s.label in index]
-    val = [s for s in val if s.label in index]
+    train = [s for s in train if s.label in labels]
+    val = [s for s in val if s.label in labels]
     train_images, val_images = _decode(train), _decode(val)
-    train_targets = np.array([index[s.label] for s in train], dtype=np.int64)
-    val_targets = np.array([index[s.label] for s in val], dtype=np.int64)
+    train_targets, val_targets = class_indices(train, labels), class_indices(val, labels)
     clean_train = np.stack([preprocess(image) for image in train_images])
     clean_val = np.stack([preprocess(image) for image in val_images])
     augment = params.train.augment
@@ -117,16 +118,20 @@ def train_classifier(
              len(train), augment.copies, len(val))  # fmt: skip
 
     seed_everything(seed)
-    epochs = AugmentedEpochs(versions, train_targets, params.train.batch_size, seed)
+    batches, steps = augmented_epochs(
+        versions, train_targets, batch_size=params.train.batch_size, epochs=params.train.epochs,
+        seed=seed,
+    )  # fmt: skip
     networks = build_model(
         num_classes=len(labels),
         image_size=params.base.image_size,
         params=params.train,
         seed=seed,
-        steps_per_epoch=len(epochs),
+        steps_per_epoch=steps,
     )
     networks.training.fit(
-        epochs,
+        batches,
+        steps_per_epoch=steps,  # one dataset for all epochs: each goes on where the last ended
         validation_data=(clean_val, val_targets),
         epochs=params.train.epochs,
         callbacks=list(callbacks),

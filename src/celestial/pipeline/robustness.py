@@ -21,11 +21,17 @@ import numpy as np
 
 from celestial import cli
 from celestial.imaging import open_image
-from celestial.pipeline.dataset import check_splittable, labels_of, scan_image_folder, split_samples
+from celestial.pipeline.dataset import (
+    check_splittable,
+    class_indices,
+    labels_of,
+    scan_image_folder,
+    split_samples,
+)
 from celestial.pipeline.leave_out import class_folds, fold_figures, score_fold
 from celestial.pipeline.metrics import classification_metrics
 from celestial.pipeline.params import Params, load_params
-from celestial.pipeline.recipe import load_for_labels, train_classifier
+from celestial.pipeline.recipe import train_classifier
 from celestial.pipeline.shift_benchmark import benchmark
 
 log = logging.getLogger(__name__)
@@ -71,15 +77,16 @@ def run_seed(params: Params, seed: int, *, leave_out: bool = False) -> dict:
     started = time.monotonic()
     trained = train_classifier(splits["train"], splits["val"], labels, params, verbose=0)
     seconds = time.monotonic() - started
-    test = load_for_labels(splits["test"], labels, trained.preprocess)
+    test = [sample for sample in splits["test"] if sample.label in labels]
+    test_images = [open_image(sample.path) for sample in test]
+    targets = class_indices(test, labels)
 
     classifier = trained.classifier()
-    outputs = classifier.outputs(test[0])
-    metrics = classification_metrics(test[1], outputs["probabilities"], labels)
+    outputs = classifier.outputs(np.stack([trained.preprocess(image) for image in test_images]))
+    metrics = classification_metrics(targets, outputs["probabilities"], labels)
     novelty = trained.postprocess.novelty
     kept = np.mean(novelty.scores(outputs["embedding"]) <= novelty.threshold)
-    test_images = [open_image(sample.path) for sample in splits["test"]]
-    shifted = benchmark(classifier, test_images, test[1], seed)["shifted"]
+    shifted = benchmark(classifier, test_images, targets, seed)["shifted"]
     run = {
         "seed": seed,
         "accuracy": metrics["accuracy"],
@@ -92,7 +99,7 @@ def run_seed(params: Params, seed: int, *, leave_out: bool = False) -> dict:
         "shifted_flagged": shifted["mean_flagged"],
         "shifted_silent": shifted["mean_silent_errors"],
         "seconds": round(seconds, 1),
-        "test_images": len(test[1]),
+        "test_images": len(test),
     }
     log.info("seed %d: %s", seed, run)
     if leave_out:

@@ -16,7 +16,7 @@ from dvclive import Live
 from celestial import cli
 from celestial.imaging import open_image
 from celestial.inference import Classifier
-from celestial.pipeline.dataset import read_split
+from celestial.pipeline.dataset import class_indices, read_split
 from celestial.pipeline.params import load_params
 from celestial.pipeline.shifts import KINDS, shifted_set
 from celestial.store import import_export
@@ -64,7 +64,7 @@ def main() -> None:
     labels = classifier.postprocess.labels
     test = read_split(params.paths.split_file)["test"]
     images = [open_image(sample.path) for sample in test]
-    targets = np.array([labels.index(sample.label) for sample in test])
+    targets = class_indices(test, labels)
     metrics = benchmark(classifier, images, targets, params.base.seed)
 
     live = Live(str(params.shifts.reports), save_dvc_exp=False, dvcyaml=None)
