@@ -9,6 +9,7 @@ from PIL import Image
 from celestial.errors import UserError
 from celestial.render import ALL_BODIES, KNOWN_BODIES, NOVEL_BODIES, render_body, render_dataset
 from celestial.render import __main__ as render_cli
+from celestial.render.bodies import look_of
 
 SIZE = 64
 
@@ -88,6 +89,39 @@ def test_classes_differ_in_colour() -> None:
         return float(pixels[..., 0].mean() - pixels[..., 2].mean())
 
     assert redness("Mars") > redness("Neptune") + 0.1
+
+
+def test_look_alike_bodies_keep_the_tints_of_the_real_photos() -> None:
+    """A small image can lose a body's pattern but keeps its tint: as in the real photos, Venus
+    is far yellower than Pluto, and the Moon slightly warmer than Mercury, by more than a
+    camera's white balance moves either."""
+
+    def warmth(body: str) -> np.ndarray:  # log(red / blue) over each render's lit pixels
+        renders = [_pixels(body, i) for i in range(8)]
+        lit = [p[p.max(axis=2) > 0.15] for p in renders]
+        return np.array([np.log(p[:, 0].mean() / p[:, 2].mean()) for p in lit])
+
+    venus, pluto = warmth("Venus"), warmth("Pluto")
+    assert venus.min() > pluto.max() + 0.2
+    moon, mercury = warmth("Moon"), warmth("Mercury")
+    assert moon.mean() - mercury.mean() > 2 * max(moon.std(), mercury.std())
+
+
+def test_every_moon_shows_the_same_near_side() -> None:
+    """Tidally locked: every render has the same maria, and faces the camera with the same
+    hemisphere (libration aside); Mercury's surface differs from render to render."""
+    points = np.random.default_rng(0).normal(size=(4000, 3)).astype(np.float32)
+    points /= np.linalg.norm(points, axis=1, keepdims=True)
+
+    def likeness(body: str) -> float:
+        surface = look_of(body).surface
+        a, b = (surface(points, np.random.default_rng(s), 16.0).albedo.mean(axis=1) for s in (1, 2))
+        return float(np.corrcoef(a, b)[0, 1])
+
+    assert likeness("Moon") > 0.8 > 0.2 > likeness("Mercury")
+    rng = np.random.default_rng(3)
+    towards_camera = [look_of("Moon").orient(rng)[2, 0] for _ in range(50)]  # body x, world z
+    assert min(towards_camera) > np.cos(np.radians(12))
 
 
 def test_unknown_body_is_a_user_error_naming_the_choices(tmp_path: Path) -> None:

@@ -62,7 +62,7 @@ LOOKS: dict[str, Look] = {
     "Jupiter": Look(surfaces.jupiter, pole_up(25, 12), softness=0.08, limb=0.35),
     "Mars": Look(surfaces.mars, softness=0.04, limb=0.1, rim=(MARS_AIR, 0.15)),
     "Mercury": Look(surfaces.mercury, flat=0.6),
-    "Moon": Look(surfaces.moon, flat=0.6),
+    "Moon": Look(surfaces.moon, facing(8), flat=0.6),  # tidally locked: libration only
     "Neptune": Look(surfaces.neptune, pole_up(30, 15), softness=0.1, limb=0.45),
     "Pluto": Look(surfaces.pluto, facing(45), softness=0.03, flat=0.3),
     "Saturn": Look(

@@ -2,7 +2,10 @@
 
 Rgb = tuple[float, float, float]
 
-# Palettes (linear-ish RGB in [0, 1]).
+# Palettes (linear-ish RGB in [0, 1]). Where a small image leaves little but colour to tell two
+# bodies apart (Mercury and the Moon, Pluto and Venus), their tints follow the real photos of the
+# celestial-bodies dataset (mean red/blue and green/blue over the lit pixels): Mercury grey, the
+# Moon barely warm, Pluto pale, Venus strongly yellow.
 EARTH_DEEP_OCEAN: Rgb = (0.03, 0.10, 0.33)
 EARTH_SHALLOW_OCEAN: Rgb = (0.07, 0.26, 0.52)
 EARTH_FOREST: Rgb = (0.13, 0.32, 0.10)
@@ -21,7 +24,7 @@ MARS_RUST: Rgb = (0.78, 0.40, 0.20)
 MARS_DARK: Rgb = (0.42, 0.23, 0.14)
 MARS_ICE: Rgb = (0.95, 0.93, 0.92)
 MARS_AIR: Rgb = (0.85, 0.55, 0.45)
-MERCURY_ROCK: Rgb = (0.56, 0.535, 0.50)
+MERCURY_ROCK: Rgb = (0.53, 0.53, 0.53)
 MOON_HIGHLAND: Rgb = (0.66, 0.65, 0.63)
 MOON_MARE: Rgb = (0.33, 0.33, 0.34)
 ICE_GIANT_MIDDLE: Rgb = (0.42, 0.64, 0.86)
@@ -29,12 +32,12 @@ ICE_GIANT_MIDDLE: Rgb = (0.42, 0.64, 0.86)
 NEPTUNE_BLUE: Rgb = (0.20, 0.36, 0.84)
 NEPTUNE_SPOT: Rgb = (0.08, 0.14, 0.42)
 URANUS_CYAN: Rgb = (0.64, 0.86, 0.89)
-PLUTO_PLAIN: Rgb = (0.72, 0.58, 0.45)
-PLUTO_HEART: Rgb = (0.95, 0.91, 0.84)
-PLUTO_DARK: Rgb = (0.38, 0.20, 0.13)
+PLUTO_PLAIN: Rgb = (0.64, 0.59, 0.56)
+PLUTO_HEART: Rgb = (0.92, 0.91, 0.88)
+PLUTO_DARK: Rgb = (0.28, 0.23, 0.21)
 SATURN_RAMP: tuple[Rgb, ...] = ((0.78, 0.64, 0.42), (0.90, 0.80, 0.58), (0.95, 0.89, 0.70))
 SATURN_POLE: Rgb = (0.62, 0.64, 0.60)
-VENUS_RAMP: tuple[Rgb, ...] = ((0.80, 0.68, 0.46), (0.92, 0.84, 0.62), (0.97, 0.93, 0.78))
+VENUS_RAMP: tuple[Rgb, ...] = ((0.80, 0.66, 0.45), (0.92, 0.77, 0.52), (0.97, 0.84, 0.60))
 IO_YELLOW: Rgb = (0.90, 0.84, 0.40)
 IO_WHITE: Rgb = (0.93, 0.91, 0.80)
 IO_ORANGE: Rgb = (0.86, 0.52, 0.20)

@@ -62,7 +62,9 @@ def render_body(body: str, rng: np.random.Generator, size: int = 128) -> Image.I
     )
     intensity = rng.uniform(0.85, 1.25)
     ambient = rng.uniform(0.02, 0.06)
-    gains = np.exp(rng.normal(0.0, 0.04, 3)) * rng.uniform(0.88, 1.12)
+    # Exposure varies; white balance barely, as within a class of the real photos: a cast as large
+    # as the Moon's tint against Mercury's would make the two differ in their maria only.
+    gains = np.exp(rng.normal(0.0, 0.005, 3)) * rng.uniform(0.88, 1.12)
     profile = (
         _ring_profile(look.rings, rng) if look.rings and rng.random() < look.ring_chance else None
     )

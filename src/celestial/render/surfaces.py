@@ -198,11 +198,17 @@ def mercury(p: np.ndarray, rng: np.random.Generator, detail: float) -> Paint:
     return Paint(albedo * factor[:, None], slope)
 
 
+MOON_MARIA_SEED = 37
+"""There is one Moon: its maria are drawn from this seed in every render. The seed is chosen, as
+on the real Moon, for maria over about a third of the near side (the prime meridian's hemisphere,
+which the Moon's pose keeps towards the camera) and almost none on the far side."""
+MOON_MARIA_LEVEL = 0.57
+
+
 def moon(p: np.ndarray, rng: np.random.Generator, detail: float) -> Paint:
     """Light grey highlands, large smooth dark maria and craters."""
-    maria = fbm(p, rng, 1.1, 4, detail, gain=0.45)
-    level = rng.uniform(0.54, 0.6)
-    dark = smooth(level - 0.02, level + 0.08, maria)
+    maria = fbm(p, np.random.default_rng(MOON_MARIA_SEED), 1.1, 4, detail, gain=0.45)
+    dark = smooth(MOON_MARIA_LEVEL - 0.02, MOON_MARIA_LEVEL + 0.08, maria)
     tone = fbm(p, rng, 4.0, 3, detail)
     albedo = mix(MOON_HIGHLAND, MOON_MARE, dark) * (0.92 + 0.16 * tone)[:, None]
     factor, slope = _craters(p, rng, detail, 70, (0.025, 0.18), depth=0.3, fresh=0.06)
