@@ -6,13 +6,12 @@ renderer's novel bodies); the uploads it flags are captured, exported into a Lab
 test starts, labelled through its API as a labeller would (the new body named, wrong answers on
 known bodies corrected, one bad annotation refused and then fixed), pulled into data/raw, and the
 model retrained with DVC. The new model must serve eleven labels, name fresh renders of the new
-body, and keep the old ones.
+body, and keep the old ones (accuracy on fresh renders of the ten known bodies; the first model's
+on the same renders is printed beside it).
 
-"Keeps the old bodies" is measured against the first model on the same fresh renders of the ten
-known bodies: the new model may lose at most MAX_FORGETTING of its accuracy there. An absolute
-bound would test the recipe rather than the loop (on the synthetic renders the first model is near
-93 %), and two trainings of the same recipe differ by up to three points; losing one of the ten
-bodies costs ten, so the bound separates forgetting from that spread. Both accuracies are printed.
+The known bodies are sent twice, as renders and as thumbnails (THUMBNAIL px, enlarged again):
+uploads are often worse than the training images, and the first model's mistakes on those, in
+distribution and confident, are what the labeller corrects.
 
 Why Io and not Ceres: the first model takes renders of Ceres for Mercury, confidently and in
 distribution (a handful in a hundred are flagged), so they would reach labelling only through the
@@ -31,13 +30,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 import yaml
+from PIL import Image
 
 from celestial.labelling.captures import OUT_OF_DISTRIBUTION, read_captures, sha256
 from celestial.labelling.config import NEW_BODY
 from celestial.labelling.export import PROJECT_TITLE, VIEW_TITLE, choice_result
 from celestial.labelling.studio import Connection, Studio
+from celestial.pipeline.shifts import change
 from celestial.render import KNOWN_BODIES, render_dataset
 from celestial.serving.server_process import TOOLS_PATH, serving
 from conftest import PROJECT_ROOT
@@ -52,6 +54,7 @@ TOKEN = "celestial-loop-test-token"
 TRAINING_IMAGES = 100  # per known body
 SEEDS = {"training": 2024, "traffic": 31, "evaluation": 47}
 TRAFFIC = {"known": 10, "new": 250}  # images per body sent to the first model
+THUMBNAIL = 12  # side in px of the thumbnails of the known bodies' traffic
 # Every upload is kept: flagged ones as out of distribution or uncertain, the rest as the random
 # sample. The first model's mistakes on the known bodies are mostly confident and in distribution,
 # so only the sample brings them to a labeller to correct (what the sample is for); at 1 the set
@@ -60,7 +63,7 @@ CAPTURE_SAMPLE = "1"
 EVALUATION = {"known": 50, "new": 60}  # fresh images per body, to score both models
 MIN_OUT_OF_DISTRIBUTION = 0.8  # of the new body's images sent
 MIN_NEW_ACCURACY = 0.95
-MAX_FORGETTING = 0.05  # accuracy on the known bodies, new model against the first
+MIN_KNOWN_ACCURACY = 0.99
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,18 @@ def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabelStud
 def render(folder: Path, bodies: tuple[str, ...], count: int, seed: int) -> dict[str, list[Path]]:
     render_dataset(folder, bodies=bodies, images_per_class=count, seed=seed)
     return {body: sorted((folder / body).iterdir()) for body in bodies}
+
+
+def thumbnails(images: dict[str, list[Path]], folder: Path) -> dict[str, list[Path]]:
+    """A copy of every image reduced to THUMBNAIL px and enlarged again, as a JPEG."""
+    copies = {}
+    for body, paths in images.items():
+        (folder / body).mkdir(parents=True)
+        copies[body] = [folder / body / path.name for path in paths]
+        for path, copy in zip(paths, copies[body], strict=True):
+            with Image.open(path) as image:
+                change(image, "low_resolution", THUMBNAIL, np.random.default_rng()).save(copy)
+    return copies
 
 
 def train(project: Project) -> str:
@@ -187,8 +202,10 @@ def test_a_body_the_model_never_learned_goes_through_label_studio_into_the_model
     timings["first training"] = time.monotonic() - started
 
     bodies = (*KNOWN_BODIES, NEW)
+    known = render(tmp_path / "traffic", KNOWN_BODIES, TRAFFIC["known"], SEEDS["traffic"])
+    small = thumbnails(known, tmp_path / "thumbnails")
     traffic = {
-        **render(tmp_path / "traffic", KNOWN_BODIES, TRAFFIC["known"], SEEDS["traffic"]),
+        **{body: known[body] + small[body] for body in KNOWN_BODIES},
         **render(tmp_path / "traffic", (NEW,), TRAFFIC["new"], SEEDS["traffic"]),
     }
     evaluation = {
@@ -293,4 +310,4 @@ def test_a_body_the_model_never_learned_goes_through_label_studio_into_the_model
         + f"; total {time.monotonic() - started:.0f} s"
     )
     assert new_accuracy >= MIN_NEW_ACCURACY, f"{NEW}: {new_accuracy:.1%}"
-    assert new_known >= old_known - MAX_FORGETTING, f"{old_known:.1%} -> {new_known:.1%}"
+    assert new_known >= MIN_KNOWN_ACCURACY, f"known bodies {old_known:.1%} -> {new_known:.1%}"
