@@ -132,6 +132,7 @@ def train_classifier(
     networks.training.fit(
         batches,
         steps_per_epoch=steps,  # one dataset for all epochs: each goes on where the last ended
+        shuffle=False,  # the dataset is shuffled already, epoch by epoch
         validation_data=(clean_val, val_targets),
         epochs=params.train.epochs,
         callbacks=list(callbacks),
