@@ -293,7 +293,9 @@ def test_a_body_the_model_never_learned_goes_through_label_studio_into_the_model
     # 5. Retrained: eleven labels, the new body recognised, the old ones kept.
     new_tag = train(project)
     timings["second training"] = time.monotonic() - started
-    assert "accuracy" in project.run("dvc", "metrics", "diff")
+    changes = project.run("dvc", "metrics", "diff", "--all")  # unchanged ones too: 100 % stays
+    assert "accuracy" in changes
+    assert f"per_class.{NEW}" in changes
     serving_new = {**store, "CELESTIAL_MODEL_TAG": new_tag}
     with serving(SERVICE, log=tmp_path / "new.log", env=serving_new, port=free_port()) as server:
         metadata = httpx.get(f"{server.url}/metadata").json()
