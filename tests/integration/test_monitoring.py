@@ -72,8 +72,9 @@ def test_live_metrics_add_up_across_two_workers(trained_model, held_out, tmp_pat
     env = {"CELESTIAL_MODEL_TAG": str(trained_model.tag), "CELESTIAL_WORKERS": "2",
            "CELESTIAL_MONITORING_DIR": str(tmp_path / "records")}  # fmt: skip
     images = [path.read_bytes() for paths in held_out.values() for path in paths]
-    sent, deadline = 0, time.monotonic() + 60
+    sent = 0
     with serving(SERVICE, log=tmp_path / "server.log", env=env) as server:
+        deadline = time.monotonic() + 60
         # /readyz answers once one worker is up; the other may still be loading the model. Send
         # rounds of many connections at once until both workers have taken some.
         with ThreadPoolExecutor(16) as pool:

@@ -13,9 +13,9 @@ The known bodies are sent twice, as renders and as thumbnails (THUMBNAIL px, enl
 uploads are often worse than the training images, and the first model's mistakes on those, in
 distribution and confident, are what the labeller corrects.
 
-Why Io and not Ceres: the first model takes renders of Ceres for Mercury, confidently and in
-distribution (a handful in a hundred are flagged), so they would reach labelling only through the
-random sample; Io, like the other novel bodies, is flagged out of distribution.
+Why Io and not Ceres: the first model takes renders of Ceres, grey and cratered, for the Moon,
+Mercury or Pluto, and flags fewer than half of them out of distribution, so the others would reach
+labelling only through the random sample; Io is flagged out of distribution almost always.
 """
 
 import os
@@ -135,7 +135,7 @@ def thumbnails(images: dict[str, list[Path]], folder: Path) -> dict[str, list[Pa
         copies[body] = [folder / body / path.name for path in paths]
         for path, copy in zip(paths, copies[body], strict=True):
             with Image.open(path) as image:
-                change(image, "low_resolution", THUMBNAIL, np.random.default_rng()).save(copy)
+                change(image, "low_resolution", THUMBNAIL, np.random.default_rng(0)).save(copy)
     return copies
 
 
